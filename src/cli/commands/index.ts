@@ -1,0 +1,5 @@
+import type { SkeinCommand } from './command.js';
+import { versionCommand } from './version.js';
+
+/** Every subcommand, in the order `skein --help` lists them. */
+export const commands: readonly SkeinCommand[] = [versionCommand];
