@@ -7,7 +7,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { commands } from './commands/index.js';
-import { SKEIN_VERSION } from './version-info.js';
+import { SKEIN_VERSION } from '../lib/version.js';
 
 export function buildProgram(): Command {
   const program = new Command('skein')

@@ -1,4 +1,4 @@
-import { SKEIN_VERSION } from '../version-info.js';
+import { SKEIN_VERSION } from '../../lib/version.js';
 import type { SkeinCommand } from './command.js';
 
 export const versionCommand: SkeinCommand = {

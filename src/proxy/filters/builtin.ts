@@ -1,0 +1,15 @@
+import { httpConnectionManagerFactory } from '../http/hcm-filter.js';
+import { routerFilterFactory } from '../http/router-filter.js';
+import { tcpProxyFactory } from '../tcp/tcp-proxy.js';
+import { registerHttpFilter, registerNetworkFilter } from './registry.js';
+
+let registered = false;
+
+/** Registers every built-in filter by its Envoy type URL; called once at start-up (idempotent). */
+export function registerBuiltinFilters(): void {
+  if (registered) return;
+  registered = true;
+  registerNetworkFilter(httpConnectionManagerFactory);
+  registerNetworkFilter(tcpProxyFactory);
+  registerHttpFilter(routerFilterFactory);
+}

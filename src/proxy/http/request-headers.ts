@@ -1,0 +1,118 @@
+/**
+ * What the connection manager does to request headers before any filter sees them, following
+ * Envoy's HCM header sanitizing: drop hop-by-hop and framing headers (the proxy re-frames),
+ * then x-forwarded-for, x-forwarded-proto, x-request-id and internal-header rules.
+ * https://www.envoyproxy.io/docs/envoy/latest/configuration/http/http_conn_man/header_sanitizing
+ */
+import { randomUUID } from 'node:crypto';
+import { isIP } from 'node:net';
+import type { HcmConfig } from './hcm-config.js';
+
+/** Headers that describe one hop or the message framing, never forwarded as received. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'content-length',
+  'upgrade',
+  'expect',
+  'host',
+]);
+
+export interface SanitizedRequest {
+  headers: string[];
+  /** The x-request-id now on the request. */
+  requestId: string;
+  /** True when the peer counts as internal (RFC 1918, loopback, unique-local IPv6). */
+  internal: boolean;
+}
+
+/**
+ * Rebuilds the header list in one pass: removes hop-by-hop and framing headers (and any header
+ * named in Connection), `te` unless it is `trailers`, and applies the x-forwarded-* and request-id
+ * rules. Returns undefined when headers_with_underscores_action rejects the request.
+ */
+export function sanitizeRequestHeaders(
+  received: readonly string[],
+  connectionTokens: readonly string[],
+  remoteAddress: string,
+  scheme: 'http' | 'https',
+  config: HcmConfig,
+): SanitizedRequest | undefined {
+  const internal = isInternalAddress(remoteAddress);
+  // Only an edge proxy (use_remote_address) treats the peer as possibly external and
+  // strips what an outsider must not set.
+  const external = config.useRemoteAddress && !internal;
+  const headers: string[] = [];
+  let xff: string | undefined;
+  let requestId: string | undefined;
+  let forwardedProto: string | undefined;
+  for (let i = 0; i < received.length; i += 2) {
+    const name = received[i]!;
+    const value = received[i + 1]!;
+    if (HOP_BY_HOP.has(name) || (connectionTokens.length > 0 && connectionTokens.includes(name))) continue;
+    if (name === 'te') {
+      if (value.trim().toLowerCase() === 'trailers') headers.push(name, value);
+      continue;
+    }
+    if (config.headersWithUnderscores !== 'ALLOW' && name.includes('_')) {
+      if (config.headersWithUnderscores === 'REJECT_REQUEST') return undefined;
+      continue;
+    }
+    if (external && (name.startsWith('x-envoy-') || name === 'x-forwarded-client-cert')) continue;
+    if (name === 'x-forwarded-for') {
+      xff = xff === undefined ? value : `${xff},${value}`;
+      continue;
+    }
+    if (name === 'x-request-id') {
+      if (requestId === undefined) requestId = value;
+      continue;
+    }
+    if (name === 'x-forwarded-proto') {
+      if (forwardedProto === undefined) forwardedProto = value;
+      continue;
+    }
+    headers.push(name, value);
+  }
+
+  // x-forwarded-for: appended only with use_remote_address and not skip_xff_append.
+  if (config.useRemoteAddress && !config.skipXffAppend) {
+    xff = xff === undefined ? remoteAddress : `${xff},${remoteAddress}`;
+  }
+  if (xff !== undefined) headers.push('x-forwarded-for', xff);
+
+  // x-forwarded-proto: an edge proxy overwrites it with the real scheme; others keep a received one.
+  headers.push('x-forwarded-proto', config.useRemoteAddress || forwardedProto === undefined ? scheme : forwardedProto);
+
+  if (config.generateRequestId && (requestId === undefined || (external && !config.preserveExternalRequestId))) {
+    requestId = randomUUID();
+  }
+  if (requestId !== undefined) headers.push('x-request-id', requestId);
+  if (config.via) headers.push('via', config.via);
+  return { headers, requestId: requestId ?? '', internal };
+}
+
+/** Envoy's default internal address ranges: RFC 1918, loopback, and IPv6 unique-local. */
+export function isInternalAddress(address: string): boolean {
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+  if (isIP(v4) === 4) {
+    const [a, b] = v4.split('.').map(Number) as [number, number];
+    return a === 10 || a === 127 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
+  }
+  const lower = address.toLowerCase();
+  return lower === '::1' || lower.startsWith('fc') || lower.startsWith('fd');
+}
+
+/** Lower-cased tokens of the Connection header values (names of more hop-by-hop headers). */
+export function connectionTokens(received: readonly string[]): string[] {
+  const tokens: string[] = [];
+  for (let i = 0; i < received.length; i += 2) {
+    if (received[i] !== 'connection') continue;
+    for (const token of received[i + 1]!.split(',')) {
+      const t = token.trim().toLowerCase();
+      if (t && t !== 'close' && t !== 'keep-alive') tokens.push(t);
+    }
+  }
+  return tokens;
+}

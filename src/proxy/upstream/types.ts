@@ -1,0 +1,98 @@
+/**
+ * The upstream side's public shapes, shared by clusters, load balancers and pools. Kept in one
+ * dependency-free file so the tree (cluster → load balancer → host → pool → connection) has no
+ * import cycles. `cluster-manager.ts` and `conn-pool.ts` re-export what callers need.
+ */
+import type net from 'node:net';
+import type { Cluster__Output } from '../../xds/generated/envoy/config/cluster/v3/Cluster.js';
+import type { ClusterStats } from './cluster-stats.js';
+
+/** What a load balancer may look at when picking a host for one request or connection. */
+export interface LbContext {
+  /** From the route's hash policy; RING_HASH and MAGLEV pick by it (random when absent). */
+  hashKey?: number;
+  /** The downstream connection's local (original destination) address, for ORIGINAL_DST. */
+  downstreamLocalAddress?: string;
+  downstreamLocalPort?: number;
+  /** The value of the ORIGINAL_DST override header (`UpstreamCluster.originalDstHeaderName`). */
+  originalDstHeader?: string;
+}
+
+/**
+ * Why a pool could not hand out a connection, named for Envoy's response flags:
+ * 'connect_failure' and 'connect_timeout' are UF, 'overflow' (circuit breaker) is UO.
+ */
+export type PoolFailure = 'connect_failure' | 'connect_timeout' | 'overflow';
+
+/** A queued `acquire`; after `cancel()` its callback is never called. */
+export interface PendingAcquire {
+  cancel(): void;
+}
+
+export interface PooledConnection {
+  readonly socket: net.Socket;
+  readonly host: Host;
+  /** How many times the pool has handed this connection out, the current use included. */
+  requestsServed: number;
+  /** Returns the connection to the pool for keep-alive reuse; call once, after detaching listeners. */
+  release(): void;
+  /** Closes the connection; it is never reused (framing error, `connection: close`, abort). */
+  destroy(): void;
+}
+
+export interface ConnectionPool {
+  /**
+   * Calls back (never synchronously) with an idle connection (most recently used first) or a
+   * newly connected one, or with the failure that prevented it.
+   */
+  acquire(callback: (err: PoolFailure | undefined, connection: PooledConnection | undefined) => void): PendingAcquire;
+  /** Destroys every connection (idle and in use) and fails queued acquires. */
+  close(): void;
+}
+
+/** Per-host counters, as Envoy shows them on the admin /clusters page. */
+export interface HostStats {
+  cx_total: number;
+  cx_active: number;
+  cx_connect_fail: number;
+  rq_total: number;
+}
+
+export interface Host {
+  readonly address: string;
+  readonly port: number;
+  /** The endpoint's `hostname` (the DNS name for DNS clusters), for auto_host_rewrite. */
+  readonly hostname: string;
+  readonly weight: number;
+  readonly priority: number;
+  /** `region/zone/sub_zone`, or '' when the endpoint has no locality. */
+  readonly locality: string;
+  /**
+   * Routable as healthy. False when EDS says UNHEALTHY, DRAINING, TIMEOUT or DEGRADED, or when
+   * a health checker / outlier detector sets it false (the cluster then rebalances).
+   */
+  healthy: boolean;
+  /** EDS said DEGRADED: used only when a priority's healthy hosts cannot take the load. */
+  readonly degraded: boolean;
+  /** Requests in flight on this host; the router maintains it, LEAST_REQUEST reads it. */
+  activeRequests: number;
+  readonly pool: ConnectionPool;
+  readonly stats: HostStats;
+}
+
+export interface UpstreamCluster {
+  readonly name: string;
+  /** The configuration it was built from, for admin config_dump. */
+  readonly config: Cluster__Output;
+  readonly connectTimeoutMs: number;
+  readonly stats: ClusterStats;
+  /**
+   * Lower-case name of the header whose value (`ip:port`) overrides the original destination,
+   * when `original_dst_lb_config.use_http_header` is set; undefined otherwise.
+   */
+  readonly originalDstHeaderName: string | undefined;
+  /** Undefined means no healthy upstream (the caller answers 503 with UH). */
+  chooseHost(context: LbContext): Host | undefined;
+  /** Every host of every priority, for admin /clusters. */
+  hosts(): readonly Host[];
+}
