@@ -5,7 +5,7 @@
  * 1000×1) / 9,000, the split Envoy's stats_integration_test uses.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startSkeinWith, SutUnavailable } from './peers.js';
+import { SutUnavailable, startSkeinWith } from './peers.js';
 import { distinctFreePorts } from './processes.js';
 import { groupMemory } from './resources.js';
 import type { ClusterScale, ClusterScaleSample } from './results-model.js';
@@ -20,7 +20,10 @@ const SHAPES: ReadonlyArray<readonly [number, number]> = [
 /** How long RSS is left to settle after /ready before it is read. */
 const SETTLE_MS = 2000;
 
-export async function measureClusterScale(repetitions: number, log: (line: string) => void): Promise<ClusterScale> {
+export async function measureClusterScale(
+  repetitions: number,
+  log: (line: string) => void,
+): Promise<ClusterScale> {
   const samples: ClusterScaleSample[] = SHAPES.map(([clusters, endpointsPerCluster]) => ({
     clusters,
     endpointsPerCluster,
@@ -31,7 +34,11 @@ export async function measureClusterScale(repetitions: number, log: (line: strin
       log(`skein memory #${rep}: ${sample.clusters} clusters × ${sample.endpointsPerCluster} endpoints`);
       const ports = await distinctFreePorts(2);
       const [listenPort, adminPort] = [ports[0]!, ports[1]!];
-      const bootstrap = clusterScaleBootstrap({ listenPort, adminPort }, sample.clusters, sample.endpointsPerCluster);
+      const bootstrap = clusterScaleBootstrap(
+        { listenPort, adminPort },
+        sample.clusters,
+        sample.endpointsPerCluster,
+      );
       let sut: Awaited<ReturnType<typeof startSkeinWith>>;
       try {
         sut = await startSkeinWith(bootstrap, listenPort, adminPort, 60_000);

@@ -3,8 +3,9 @@
  * path, throughput ratios, the pass/fail rules of the issue, and bytes per cluster/endpoint.
  */
 import type { HistogramSummary } from './histogram.js';
-import type { SutId } from './peers.js';
-import type { BenchRun, ClusterScale, FixedRateRun, SutResults } from './results-model.js';
+import { PROXY_IDS, type SutId } from './peers.js';
+import type { WrkCase } from './plan.js';
+import type { BenchRun, ClusterScale, FixedRateRun, SutResults, WrkRun } from './results-model.js';
 import { type Spread, spread } from './summary.js';
 
 export type Percentile = 'p50' | 'p90' | 'p99' | 'p999' | 'max';
@@ -13,9 +14,16 @@ export function sutOf(run: BenchRun, id: SutId): SutResults | undefined {
   return run.suts.find((s) => s.id === id);
 }
 
-export function wrkSpread(sut: SutResults | undefined, payload: string, connections: number): Spread | null {
-  const runs = sut?.wrk.filter((w) => w.payload === payload && w.connections === connections) ?? [];
-  return spread(runs.map((w) => w.rps));
+export function wrkRuns(sut: SutResults | undefined, c: WrkCase): WrkRun[] {
+  return (
+    sut?.wrk.filter(
+      (w) => w.payload === c.payload.label && w.connections === c.connections && w.hops === c.hops,
+    ) ?? []
+  );
+}
+
+export function wrkSpread(sut: SutResults | undefined, c: WrkCase): Spread | null {
+  return spread(wrkRuns(sut, c).map((w) => w.rps));
 }
 
 export function latencySpread(
@@ -36,7 +44,9 @@ export function addedLatency(
   p: Percentile,
   which: 'latency' | 'service' = 'latency',
 ): Spread | null {
-  const direct = new Map<number, FixedRateRun>((sutOf(run, 'direct')?.fixed ?? []).map((f) => [f.repetition, f]));
+  const direct = new Map<number, FixedRateRun>(
+    (sutOf(run, 'direct')?.fixed ?? []).map((f) => [f.repetition, f]),
+  );
   const deltas: number[] = [];
   for (const f of sutOf(run, id)?.fixed ?? []) {
     const d = direct.get(f.repetition);
@@ -46,10 +56,17 @@ export function addedLatency(
 }
 
 /** median(Skein) / median(peer) for one wrk case. */
-export function throughputRatio(run: BenchRun, peer: SutId, payload: string, connections: number): number | null {
-  const ours = wrkSpread(sutOf(run, 'skein'), payload, connections);
-  const theirs = wrkSpread(sutOf(run, peer), payload, connections);
+export function throughputRatio(run: BenchRun, peer: SutId, c: WrkCase): number | null {
+  const ours = wrkSpread(sutOf(run, 'skein'), c);
+  const theirs = wrkSpread(sutOf(run, peer), c);
   return ours && theirs && theirs.median > 0 ? ours.median / theirs.median : null;
+}
+
+/** Topology T's validity (§6.2.3): the direct path must reach at least 2× the best proxy. */
+export function loadSideHeadroom(run: BenchRun, c: WrkCase, direct: WrkCase): number | null {
+  const d = wrkSpread(sutOf(run, 'direct'), direct);
+  const best = Math.max(0, ...PROXY_IDS.map((id) => wrkSpread(sutOf(run, id), c)?.median ?? 0));
+  return d && best > 0 ? d.median / best : null;
 }
 
 export interface RuleVerdict {
@@ -75,7 +92,12 @@ export function latencyRules(run: BenchRun): RuleVerdict[] {
       return { rule, skein: ours ? fmt(ours.median) : '—', limit: '—', verdict: 'not evaluated' };
     }
     const limit = limitOf(nginx.median);
-    return { rule, skein: fmt(ours.median), limit: fmt(limit), verdict: ours.median <= limit ? 'pass' : 'FAIL' };
+    return {
+      rule,
+      skein: fmt(ours.median),
+      limit: fmt(limit),
+      verdict: ours.median <= limit ? 'pass' : 'FAIL',
+    };
   });
 }
 
@@ -91,8 +113,9 @@ export interface ClusterScaleFigures {
 export function clusterScaleFigures(scale: ClusterScale): ClusterScaleFigures | null {
   if ('skipped' in scale) return null;
   const rss = (clusters: number, endpoints: number): number | null =>
-    spread(scale.samples.find((s) => s.clusters === clusters && s.endpointsPerCluster === endpoints)?.rss ?? [])
-      ?.median ?? null;
+    spread(
+      scale.samples.find((s) => s.clusters === clusters && s.endpointsPerCluster === endpoints)?.rss ?? [],
+    )?.median ?? null;
   const small = rss(1, 1);
   const wide = rss(1000, 1);
   const full = rss(1000, 10);

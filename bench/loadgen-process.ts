@@ -13,10 +13,14 @@ const ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), 'loadgen-m
 
 export function runLoadgen(config: LoadgenConfig): Promise<LoadgenResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('taskset', ['-c', String(LOADGEN_CORE), process.execPath, ENTRY, JSON.stringify(config)], {
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      'taskset',
+      ['-c', String(LOADGEN_CORE), process.execPath, ENTRY, JSON.stringify(config)],
+      {
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const pid = child.pid;
     if (pid === undefined) {
       reject(new Error('could not start the load generator'));

@@ -2,7 +2,7 @@
  * Facts about the machine and the tools, recorded in every report (benchmark.md §6.2):
  * CPU model, `lscpu -e` with an SMT note, kernel, Node version and flags, governor, versions.
  */
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 
@@ -20,14 +20,10 @@ export interface MachineFacts {
   gitCommit: string;
 }
 
+/** stdout and stderr together: nginx -v and wrk -v print on stderr, wrk exits non-zero. */
 function run(command: string, args: string[]): string {
-  try {
-    // Some tools (nginx -v, wrk -v) print their version on stderr and may exit non-zero.
-    return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-  } catch (err) {
-    const e = err as { stdout?: string; stderr?: string };
-    return `${e.stdout ?? ''}${e.stderr ?? ''}`.trim() || 'unavailable';
-  }
+  const result = spawnSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return `${result.stdout ?? ''}${result.stderr ?? ''}`.trim() || 'unavailable';
 }
 
 function firstLine(text: string): string {

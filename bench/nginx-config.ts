@@ -39,23 +39,34 @@ ${locations.join('\n')}
 `;
 }
 
-export function nginxProxyConfig(dir: string, port: number, originPort: number): string {
-  return `${common(dir)}
-http {
-${httpCommon(dir)}
-  upstream origin {
-    server 127.0.0.1:${originPort};
+/**
+ * nginx as the proxy: `ports[0]` takes the load; with more than one port the servers form a
+ * daisy chain inside the one worker (port i forwards to port i+1, the last to the origin).
+ */
+export function nginxProxyConfig(dir: string, ports: readonly number[], originPort: number): string {
+  const upstreams: string[] = [];
+  const servers: string[] = [];
+  ports.forEach((port, i) => {
+    const next = ports[i + 1] ?? originPort;
+    upstreams.push(`  upstream hop${i} {
+    server 127.0.0.1:${next};
     keepalive 64;
     keepalive_requests 10000000;
-  }
-  server {
+  }`);
+    servers.push(`  server {
     listen 127.0.0.1:${port} backlog=4096;
     location / {
-      proxy_pass http://origin;
+      proxy_pass http://hop${i};
       proxy_http_version 1.1;
       proxy_set_header Connection "";
     }
-  }
+  }`);
+  });
+  return `${common(dir)}
+http {
+${httpCommon(dir)}
+${upstreams.join('\n')}
+${servers.join('\n')}
 }
 `;
 }

@@ -11,7 +11,6 @@ import { nginxProxyConfig } from './nginx-config.js';
 import { SUT_CORE } from './origin.js';
 import {
   distinctFreePorts,
-  freePort,
   type ManagedProcess,
   makeTempDir,
   type ReadinessCheck,
@@ -46,6 +45,18 @@ export interface RunningSut {
 export class SutUnavailable extends Error {}
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const DEFAULT_SKEIN_LAUNCHER = path.join(REPO_ROOT, 'bin', 'skein.js');
+
+let skeinLauncher = DEFAULT_SKEIN_LAUNCHER;
+
+/** Runs another build of the proxy (`--skein-bin=`), e.g. a branch checked out elsewhere. */
+export function useSkeinLauncher(file: string): void {
+  skeinLauncher = path.resolve(file);
+}
+
+export function currentSkeinLauncher(): string {
+  return skeinLauncher;
+}
 
 async function launch(
   id: SutId,
@@ -72,21 +83,22 @@ async function launch(
   return { id, port, proc, stop: () => proc.stop() };
 }
 
-export async function startNginx(originPort: number): Promise<RunningSut> {
+export async function startNginx(originPort: number, hops: number): Promise<RunningSut> {
   const dir = makeTempDir('nginx');
   chmodSync(dir, 0o755);
-  const port = await freePort();
+  const ports = await distinctFreePorts(hops);
   const conf = path.join(dir, 'nginx.conf');
-  writeFileSync(conf, nginxProxyConfig(dir, port, originPort));
-  return launch('nginx', dir, 'nginx', ['-e', path.join(dir, 'error.log'), '-p', dir, '-c', conf], (p) => ({ port: p }), port);
+  writeFileSync(conf, nginxProxyConfig(dir, ports, originPort));
+  const args = ['-e', path.join(dir, 'error.log'), '-p', dir, '-c', conf];
+  return launch('nginx', dir, 'nginx', args, (p) => ({ port: p }), ports[0]!);
 }
 
-export async function startHaproxy(originPort: number): Promise<RunningSut> {
+export async function startHaproxy(originPort: number, hops: number): Promise<RunningSut> {
   const dir = makeTempDir('haproxy');
-  const port = await freePort();
+  const ports = await distinctFreePorts(hops);
   const conf = path.join(dir, 'haproxy.cfg');
-  writeFileSync(conf, haproxyConfig(port, originPort));
-  return launch('haproxy', dir, 'haproxy', ['-f', conf, '-db'], (p) => ({ port: p }), port);
+  writeFileSync(conf, haproxyConfig(ports, originPort));
+  return launch('haproxy', dir, 'haproxy', ['-f', conf, '-db'], (p) => ({ port: p }), ports[0]!);
 }
 
 /** Starts `node bin/skein.js proxy --config <file>` with `bootstrap` written as YAML. */
@@ -99,12 +111,11 @@ export async function startSkeinWith(
   const dir = makeTempDir('skein');
   const conf = path.join(dir, 'bootstrap.yaml');
   writeFileSync(conf, stringify(bootstrap, { lineWidth: 0 }));
-  const bin = path.join(REPO_ROOT, 'bin', 'skein.js');
   const sut = await launch(
     'skein',
     dir,
     process.execPath,
-    [bin, 'proxy', '--config', conf],
+    [skeinLauncher, 'proxy', '--config', conf],
     (p) => ({ port: p, httpPort: adminPort, httpPath: '/ready' }),
     listenPort,
     readyTimeoutMs,
@@ -112,21 +123,28 @@ export async function startSkeinWith(
   return { ...sut, adminPort };
 }
 
-export async function startSkein(originPort: number): Promise<RunningSut> {
-  const ports = await distinctFreePorts(3);
-  const [listenPort, adminPort, closedPort] = [ports[0]!, ports[1]!, ports[2]!];
-  return startSkeinWith(realisticBootstrap({ listenPort, adminPort, originPort, closedPort }), listenPort, adminPort);
+export async function startSkein(originPort: number, hops: number): Promise<RunningSut> {
+  const ports = await distinctFreePorts(hops + 2);
+  const [adminPort, closedPort] = [ports[0]!, ports[1]!];
+  const listenPorts = ports.slice(2);
+  const bootstrap = realisticBootstrap({ listenPorts, adminPort, originPort, closedPort });
+  return startSkeinWith(bootstrap, listenPorts[0]!, adminPort);
 }
 
-export async function startSut(id: SutId, originPort: number): Promise<RunningSut> {
+/**
+ * Starts `id` in front of the origin. With `hops` > 1 the proxy is a daisy chain of that many
+ * hops inside its one worker (DPbench's way to magnify a proxy's cost when the load side is
+ * too weak); the direct path has no hops.
+ */
+export async function startSut(id: SutId, originPort: number, hops = 1): Promise<RunningSut> {
   switch (id) {
     case 'direct':
       return { id, port: originPort, proc: null, stop: async () => {} };
     case 'nginx':
-      return startNginx(originPort);
+      return startNginx(originPort, hops);
     case 'haproxy':
-      return startHaproxy(originPort);
+      return startHaproxy(originPort, hops);
     case 'skein':
-      return startSkein(originPort);
+      return startSkein(originPort, hops);
   }
 }

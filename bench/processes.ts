@@ -71,12 +71,17 @@ export function spawnPinned(core: number, command: string, args: readonly string
   return managed;
 }
 
+/** The first error-looking line of a log, else its last lines. */
 function tailOf(file: string, lines: number): string {
+  let all: string[];
   try {
-    return readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join(' | ');
+    all = readFileSync(file, 'utf8').trim().split('\n');
   } catch {
     return '';
   }
+  const error = all.find((line) => /\b(error|alert|emerg|fatal)\b/i.test(line));
+  const text = error ?? all.slice(-lines).join(' | ');
+  return text.trim().slice(0, 400);
 }
 
 /** A port that was free a moment ago on 127.0.0.1. */

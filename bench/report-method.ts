@@ -1,7 +1,13 @@
 /** The machine and method sections of the report: how the figures below were obtained. */
 import type { BenchRun } from './results-model.js';
 import { ms, rps } from './summary.js';
-import { BENCH_HOST, ROUTE_HEADER, ROUTE_HEADER_VALUE, TARGET_VIRTUAL_HOST, VIRTUAL_HOSTS } from './workload.js';
+import {
+  BENCH_HOST,
+  ROUTE_HEADER,
+  ROUTE_HEADER_VALUE,
+  TARGET_VIRTUAL_HOST,
+  VIRTUAL_HOSTS,
+} from './workload.js';
 
 export function machineSection(run: BenchRun): string {
   const m = run.machine;

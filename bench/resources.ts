@@ -11,7 +11,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 let ticksPerSecond: number | null = null;
 
-function clockTicks(): number {
+export function clockTicks(): number {
   if (ticksPerSecond === null) {
     try {
       ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;

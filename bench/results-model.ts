@@ -19,17 +19,23 @@ export interface FixedRateRun {
   cpuPer1000Rps: number | null;
   /** RSS bytes of the SUT right after the run. */
   rssAfter: number | null;
+  /** CPU used by things other than the benchmark during the run, in cores. */
+  foreignLoad: number;
 }
 
 export interface WrkRun {
   repetition: number;
   payload: string;
   connections: number;
+  /** 1, or the length of the daisy chain. */
+  hops: number;
   rps: number;
   non2xx: number;
   socketErrors: number;
   /** vCPU per 1000 rps of the SUT at saturation; null for the direct path. */
   cpuPer1000Rps: number | null;
+  /** CPU used by things other than the benchmark during the run, in cores. */
+  foreignLoad: number;
 }
 
 export interface SutResults {
@@ -74,6 +80,8 @@ export interface BenchRun {
   wallSeconds: number;
   plan: Plan;
   machine: MachineFacts;
+  /** The `skein.js` launcher that was measured. */
+  skeinLauncher: string;
   validation: LoadgenValidation | { failed: string };
   suts: SutResults[];
   clusterScale: ClusterScale;

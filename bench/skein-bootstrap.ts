@@ -19,7 +19,8 @@ import {
 } from './workload.js';
 
 export interface BootstrapPorts {
-  listenPort: number;
+  /** `listenPorts[0]` takes the load; more ports make a daisy chain of listeners, the last to the origin. */
+  listenPorts: readonly number[];
   adminPort: number;
   originPort: number;
   /** A port nothing listens on: where mis-routed requests go. */
@@ -28,7 +29,8 @@ export interface BootstrapPorts {
 
 type Json = Record<string, unknown>;
 
-const HCM_TYPE = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
+const HCM_TYPE =
+  'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
 const ROUTER_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router';
 export const BENCH_CLUSTER = 'bench-origin';
 export const MISROUTE_CLUSTER = 'bench-misrouted';
@@ -46,7 +48,11 @@ function staticCluster(name: string, endpoints: ReadonlyArray<readonly [string, 
     load_assignment: {
       cluster_name: name,
       endpoints: [
-        { lb_endpoints: endpoints.map(([address, port]) => ({ endpoint: { address: socketAddress(address, port) } })) },
+        {
+          lb_endpoints: endpoints.map(([address, port]) => ({
+            endpoint: { address: socketAddress(address, port) },
+          })),
+        },
       ],
     },
   };
@@ -69,7 +75,11 @@ function routes(service: string, target: string, fallback: string): Json[] {
     { name: 'api-v1', match: { prefix: '/api/v1/' }, route: { ...to(service), prefix_rewrite: '/v1/' } },
     { name: 'items-by-id', match: { safe_regex: { regex: '^/api/v2/items/[0-9]+$' } }, route: to(service) },
     { name: 'static', match: { prefix: '/static/', case_sensitive: false }, route: to(service) },
-    { name: 'canary', match: { prefix: '/', headers: [headerExact(ROUTE_HEADER, 'canary')] }, route: to(service) },
+    {
+      name: 'canary',
+      match: { prefix: '/', headers: [headerExact(ROUTE_HEADER, 'canary')] },
+      route: to(service),
+    },
     {
       name: 'admins',
       match: { prefix: '/', headers: [{ name: 'x-user', string_match: { prefix: 'admin-' } }] },
@@ -80,27 +90,32 @@ function routes(service: string, target: string, fallback: string): Json[] {
       match: { prefix: '/', headers: [headerExact(ROUTE_HEADER, ROUTE_HEADER_VALUE)] },
       route: to(target),
     },
-    { name: 'debug', match: { prefix: '/', headers: [{ name: 'x-debug', present_match: true }] }, route: to(service) },
+    {
+      name: 'debug',
+      match: { prefix: '/', headers: [{ name: 'x-debug', present_match: true }] },
+      route: to(service),
+    },
     { name: 'default', match: { prefix: '/' }, route: to(fallback) },
   ];
-  if (list.length !== ROUTES_PER_VIRTUAL_HOST) throw new Error('route table and ROUTES_PER_VIRTUAL_HOST disagree');
+  if (list.length !== ROUTES_PER_VIRTUAL_HOST)
+    throw new Error('route table and ROUTES_PER_VIRTUAL_HOST disagree');
   return list;
 }
 
-function virtualHost(index: number): Json {
+function virtualHost(index: number, benchTarget: string): Json {
   const host = serviceHost(index);
   const service = `svc-${String(index).padStart(3, '0')}`;
   const isTarget = index === TARGET_VIRTUAL_HOST;
   return {
     name: service,
     domains: [host, `${host}:80`, `${service}.bench`, service],
-    routes: routes(service, isTarget ? BENCH_CLUSTER : service, isTarget ? MISROUTE_CLUSTER : service),
+    routes: routes(service, isTarget ? benchTarget : service, isTarget ? MISROUTE_CLUSTER : service),
   };
 }
 
-function listener(port: number, routeConfig: Json): Json {
+function listener(port: number, routeConfig: Json, name = 'bench-http'): Json {
   return {
-    name: 'bench-http',
+    name,
     address: socketAddress('127.0.0.1', port),
     filter_chains: [
       {
@@ -131,21 +146,36 @@ function bootstrap(adminPort: number, listeners: Json[], clusters: Json[]): Json
   };
 }
 
-/** 100 virtual hosts × 10 routes, 102 clusters, header matching on the benchmark's route. */
+/**
+ * 100 virtual hosts × 10 routes, 102 clusters, header matching on the benchmark's route.
+ * In a chain, listener i has the same table with its benchmark route aimed at listener i+1.
+ */
 export function realisticBootstrap(ports: BootstrapPorts): Json {
   const origin: [string, number] = ['127.0.0.1', ports.originPort];
   const clusters: Json[] = [
     staticCluster(BENCH_CLUSTER, [origin]),
     staticCluster(MISROUTE_CLUSTER, [['127.0.0.1', ports.closedPort]]),
   ];
-  const virtualHosts: Json[] = [];
   for (let i = 0; i < VIRTUAL_HOSTS; i++) {
-    virtualHosts.push(virtualHost(i));
     // Never selected by the benchmark; pointed at the origin so nothing else can be reached.
     clusters.push(staticCluster(`svc-${String(i).padStart(3, '0')}`, [origin]));
   }
-  const routeConfig = { name: 'bench-routes', virtual_hosts: virtualHosts };
-  return bootstrap(ports.adminPort, [listener(ports.listenPort, routeConfig)], clusters);
+  const listeners = ports.listenPorts.map((port, hop) => {
+    const nextPort = ports.listenPorts[hop + 1];
+    let target = BENCH_CLUSTER;
+    if (nextPort !== undefined) {
+      target = `bench-hop-${hop + 1}`;
+      clusters.push(staticCluster(target, [['127.0.0.1', nextPort]]));
+    }
+    const virtualHosts = Array.from({ length: VIRTUAL_HOSTS }, (_, i) => virtualHost(i, target));
+    const suffix = hop === 0 ? '' : `-hop-${hop}`;
+    return listener(
+      port,
+      { name: `bench-routes${suffix}`, virtual_hosts: virtualHosts },
+      `bench-http${suffix}`,
+    );
+  });
+  return bootstrap(ports.adminPort, listeners, clusters);
 }
 
 /** Loopback addresses, unique per endpoint, that nothing listens on (never connected to). */
@@ -155,7 +185,7 @@ function scaleEndpoint(cluster: number, endpoint: number): [string, number] {
 
 /** One listener and route, and `clusters` STATIC clusters of `endpointsPerCluster` endpoints each. */
 export function clusterScaleBootstrap(
-  ports: Pick<BootstrapPorts, 'listenPort' | 'adminPort'>,
+  ports: { listenPort: number; adminPort: number },
   clusters: number,
   endpointsPerCluster: number,
 ): Json {
@@ -166,7 +196,13 @@ export function clusterScaleBootstrap(
   }
   const routeConfig = {
     name: 'scale-routes',
-    virtual_hosts: [{ name: 'scale', domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster: 'scale-0000' } }] }],
+    virtual_hosts: [
+      {
+        name: 'scale',
+        domains: ['*'],
+        routes: [{ match: { prefix: '/' }, route: { cluster: 'scale-0000' } }],
+      },
+    ],
   };
   return bootstrap(ports.adminPort, [listener(ports.listenPort, routeConfig)], list);
 }

@@ -31,7 +31,12 @@ export function parseWrkOutput(text: string): Omit<WrkResult, 'connections' | 'd
   };
 }
 
-export function runWrk(port: number, path: string, connections: number, durationSeconds: number): Promise<WrkResult> {
+export function runWrk(
+  port: number,
+  path: string,
+  connections: number,
+  durationSeconds: number,
+): Promise<WrkResult> {
   const args = ['-c', String(LOADGEN_CORE), 'wrk', '-t1', `-c${connections}`, `-d${durationSeconds}s`];
   args.push('-H', `Host: ${BENCH_HOST}`);
   for (const [name, value] of EXTRA_HEADERS) args.push('-H', `${name}: ${value}`);

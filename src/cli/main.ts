@@ -6,8 +6,8 @@
  * in one list makes `skein --help` the index of what the binary can be.
  */
 import { Command, CommanderError } from 'commander';
-import { commands } from './commands/index.js';
 import { SKEIN_VERSION } from '../lib/version.js';
+import { commands } from './commands/index.js';
 
 export function buildProgram(): Command {
   const program = new Command('skein')

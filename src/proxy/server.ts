@@ -5,7 +5,7 @@
  */
 import type { Bootstrap__Output } from '../xds/generated/envoy/config/bootstrap/v3/Bootstrap.js';
 import { AdminServer } from './admin/admin-server.js';
-import { ConfigRejected, type ConfigError } from './config/config-error.js';
+import { type ConfigError, ConfigRejected } from './config/config-error.js';
 import { registerBuiltinFilters } from './filters/builtin.js';
 import { ListenerManager } from './listener/listener-manager.js';
 import { StatsStore } from './stats/stats.js';
@@ -58,7 +58,10 @@ export class ProxyServer {
     this.state = 'INITIALIZING';
     const admin = bootstrap.admin?.address?.socket_address;
     this.admin = new AdminServer(this);
-    await this.admin.listen(admin?.address ?? this.options.adminHost ?? '127.0.0.1', admin?.port_value ?? this.options.adminPort ?? 15000);
+    await this.admin.listen(
+      admin?.address ?? this.options.adminHost ?? '127.0.0.1',
+      admin?.port_value ?? this.options.adminPort ?? 15000,
+    );
 
     const errors: ConfigError[] = [];
     const resources = bootstrap.static_resources;

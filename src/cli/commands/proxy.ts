@@ -21,7 +21,11 @@ export const proxyCommand: SkeinCommand = {
       .description(`${this.summary}; SIGTERM drains then exits`)
       .requiredOption('-c, --config <file>', 'Envoy v3 bootstrap, YAML or JSON (static_resources, admin)')
       .option('--admin-port <port>', 'admin port when the bootstrap sets no admin address', '15000')
-      .option('--drain-time-s <seconds>', 'how long connections may drain on shutdown or listener change', '45')
+      .option(
+        '--drain-time-s <seconds>',
+        'how long connections may drain on shutdown or listener change',
+        '45',
+      )
       .action(async (options: ProxyOptions) => {
         process.exitCode = await runProxy(options);
       });
@@ -38,7 +42,8 @@ async function runProxy(options: ProxyOptions): Promise<number> {
   }
   const parsed = parseBootstrap(text, options.config);
   if (!parsed.ok) {
-    for (const error of parsed.errors) process.stderr.write(`${formatBootstrapError(options.config, error)}\n`);
+    for (const error of parsed.errors)
+      process.stderr.write(`${formatBootstrapError(options.config, error)}\n`);
     return 1;
   }
   const drainTimeMs = Number(options.drainTimeS) * 1000;
@@ -47,7 +52,8 @@ async function runProxy(options: ProxyOptions): Promise<number> {
     await server.start(parsed.bootstrap);
   } catch (err) {
     if (err instanceof ConfigRejected) {
-      for (const e of err.errors) process.stderr.write(`${options.config}: ${formatPath(e.path)}: ${e.message}\n`);
+      for (const e of err.errors)
+        process.stderr.write(`${options.config}: ${formatPath(e.path)}: ${e.message}\n`);
     } else {
       process.stderr.write(`skein proxy: ${(err as Error).message}\n`);
     }
@@ -56,8 +62,12 @@ async function runProxy(options: ProxyOptions): Promise<number> {
   }
   const listeners = server.listenerManager
     .configs()
-    .map((l) => `${l.name}@${l.address?.socket_address?.address}:${server.listenerManager.boundPort(l.name)}`);
-  process.stderr.write(`skein proxy: LIVE; admin on port ${server.adminPort}; listeners ${listeners.join(', ')}\n`);
+    .map(
+      (l) => `${l.name}@${l.address?.socket_address?.address}:${server.listenerManager.boundPort(l.name)}`,
+    );
+  process.stderr.write(
+    `skein proxy: LIVE; admin on port ${server.adminPort}; listeners ${listeners.join(', ')}\n`,
+  );
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       process.stderr.write(`skein proxy: ${signal}: draining (up to ${drainTimeMs / 1000}s)\n`);

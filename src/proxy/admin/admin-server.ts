@@ -18,7 +18,11 @@ interface Endpoint {
 }
 
 function send(res: ServerResponse, status: number, body: string, type = 'text/plain; charset=UTF-8'): void {
-  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-cache' });
+  res.writeHead(status, {
+    'content-type': type,
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-cache',
+  });
   res.end(body);
 }
 
@@ -56,21 +60,30 @@ const ENDPOINTS: Record<string, Endpoint> = {
     post: false,
     handle: (server, url, res) => {
       const format = url.searchParams.get('format');
-      if (format === 'prometheus') return send(res, 200, renderPrometheus(server.stats), 'text/plain; version=0.0.4');
+      if (format === 'prometheus') {
+        send(res, 200, renderPrometheus(server.stats), 'text/plain; version=0.0.4');
+        return;
+      }
       const pattern = url.searchParams.get('filter');
       let filter: RegExp | undefined;
       if (pattern) {
         try {
           filter = new RegExp(pattern);
         } catch {
-          return send(res, 400, `invalid regex: ${pattern}\n`);
+          send(res, 400, `invalid regex: ${pattern}\n`);
+          return;
         }
       }
       if (format === 'json') {
         const stats = [...server.stats.stats.values()]
           .filter((s) => !filter || filter.test(s.name))
-          .map((s) => ('value' in s ? { name: s.name, value: s.value } : { name: s.name, histogram: { count: s.count, sum: s.sum } }));
-        return sendJson(res, { stats });
+          .map((s) =>
+            'value' in s
+              ? { name: s.name, value: s.value }
+              : { name: s.name, histogram: { count: s.count, sum: s.sum } },
+          );
+        sendJson(res, { stats });
+        return;
       }
       send(res, 200, renderText(server.stats, filter));
     },
@@ -78,7 +91,8 @@ const ENDPOINTS: Record<string, Endpoint> = {
   '/stats/prometheus': {
     help: 'print server stats in prometheus format',
     post: false,
-    handle: (server, _url, res) => send(res, 200, renderPrometheus(server.stats), 'text/plain; version=0.0.4'),
+    handle: (server, _url, res) =>
+      send(res, 200, renderPrometheus(server.stats), 'text/plain; version=0.0.4'),
   },
   '/clusters': {
     help: 'upstream cluster status (?format=json)',
@@ -184,11 +198,18 @@ export class AdminServer {
     const url = new URL(req.url ?? '/', 'http://admin');
     if (url.pathname === '/' || url.pathname === '/help') {
       const lines = Object.entries(ENDPOINTS).map(([path, e]) => `  ${path}: ${e.help}`);
-      return send(res, 200, `admin commands are:\n${lines.join('\n')}\n`);
+      send(res, 200, `admin commands are:\n${lines.join('\n')}\n`);
+      return;
     }
     const endpoint = ENDPOINTS[url.pathname];
-    if (!endpoint) return send(res, 404, `invalid path. admin commands are listed at /help\n`);
-    if (endpoint.post && req.method !== 'POST') return send(res, 405, 'This endpoint requires POST\n');
+    if (!endpoint) {
+      send(res, 404, `invalid path. admin commands are listed at /help\n`);
+      return;
+    }
+    if (endpoint.post && req.method !== 'POST') {
+      send(res, 405, 'This endpoint requires POST\n');
+      return;
+    }
     try {
       endpoint.handle(server, url, res);
     } catch (err) {

@@ -29,14 +29,20 @@ export function buildConfigDump(sources: ConfigDumpSources): unknown {
       {
         '@type': at('ClustersConfigDump'),
         static_clusters: sources.clusters.map((cluster) => ({
-          cluster: { '@type': `${TYPE_URL_PREFIX}envoy.config.cluster.v3.Cluster`, ...(toJson('envoy.config.cluster.v3.Cluster', cluster) as object) },
+          cluster: {
+            '@type': `${TYPE_URL_PREFIX}envoy.config.cluster.v3.Cluster`,
+            ...(toJson('envoy.config.cluster.v3.Cluster', cluster) as object),
+          },
           last_updated: sources.lastUpdated,
         })),
       },
       {
         '@type': at('ListenersConfigDump'),
         static_listeners: sources.listeners.map((listener) => ({
-          listener: { '@type': `${TYPE_URL_PREFIX}envoy.config.listener.v3.Listener`, ...(toJson('envoy.config.listener.v3.Listener', listener) as object) },
+          listener: {
+            '@type': `${TYPE_URL_PREFIX}envoy.config.listener.v3.Listener`,
+            ...(toJson('envoy.config.listener.v3.Listener', listener) as object),
+          },
           last_updated: sources.lastUpdated,
         })),
       },

@@ -74,7 +74,11 @@ describe('parseBootstrap', () => {
     const unsupported = parseBootstrap(`${YAML_BOOTSTRAP}overload_manager: { refresh_interval: 1s }\n`);
     assert.ok(!unsupported.ok);
     assert.match(unsupported.errors[0]!.message, /'overload_manager' is not supported/);
-    assert.equal(unsupported.errors[0]!.line, YAML_BOOTSTRAP.split('\n').length, 'the line of the appended field');
+    assert.equal(
+      unsupported.errors[0]!.line,
+      YAML_BOOTSTRAP.split('\n').length,
+      'the line of the appended field',
+    );
     const broken = parseBootstrap('admin: [\n');
     assert.ok(!broken.ok);
     assert.match(broken.errors[0]!.message, /invalid YAML/);

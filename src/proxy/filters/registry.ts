@@ -28,7 +28,12 @@ export interface HttpFilterFactory {
   /** True for the filter that ends the chain (the router). */
   readonly terminal: boolean;
   /** Validates the decoded typed_config; returns a per-stream filter maker, or records errors. */
-  create(config: unknown, path: FieldPath, errors: ConfigError[], context: FilterContext): (() => HttpFilter) | undefined;
+  create(
+    config: unknown,
+    path: FieldPath,
+    errors: ConfigError[],
+    context: FilterContext,
+  ): (() => HttpFilter) | undefined;
 }
 
 /** Downstream connection facts a network filter needs. */
@@ -52,7 +57,12 @@ export interface ConnectionHandler {
 
 export interface NetworkFilterFactory {
   readonly typeName: string;
-  create(config: unknown, path: FieldPath, errors: ConfigError[], context: FilterContext): ConnectionHandler | undefined;
+  create(
+    config: unknown,
+    path: FieldPath,
+    errors: ConfigError[],
+    context: FilterContext,
+  ): ConnectionHandler | undefined;
 }
 
 const httpFilters = new Map<string, HttpFilterFactory>();

@@ -1,6 +1,6 @@
+import type { FieldPath } from '../../xds/proto-json.js';
 import type { AnyMessage } from '../../xds/protos.js';
 import { unpackAny } from '../../xds/protos.js';
-import type { FieldPath } from '../../xds/proto-json.js';
 import type { ConfigError } from '../config/config-error.js';
 
 /** Unpacks a filter's `typed_config`, recording an error at `path` when it cannot. */

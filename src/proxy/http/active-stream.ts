@@ -5,9 +5,9 @@
  * allocates nothing extra.
  */
 import type { RouteDecision, RouteRequest, RouteTable } from '../router/route-table.js';
+import { countStatusClass } from './hcm-stats.js';
 import type { BodySink, FilterStatus, HttpFilter, HttpStream, ResponseHead } from './http-filter.js';
 import type { Http1ServerConnection } from './http1-server-connection.js';
-import { countStatusClass } from './hcm-stats.js';
 import { type ResponseFlag, reasonPhrase } from './response-flags.js';
 
 const CRLF = '\r\n';
@@ -203,7 +203,8 @@ export class ActiveStream implements HttpStream, RouteRequest {
       out += `${name}: ${headers[i + 1]!}${CRLF}`;
     }
     if (!hasServer && config.serverHeader !== 'PASS_THROUGH') out += `server: ${config.serverName}${CRLF}`;
-    if (config.alwaysSetRequestIdInResponse && this.requestId) out += `x-request-id: ${this.requestId}${CRLF}`;
+    if (config.alwaysSetRequestIdInResponse && this.requestId)
+      out += `x-request-id: ${this.requestId}${CRLF}`;
     if (head.contentLength >= 0) {
       if (status !== 204 && status >= 200) out += `content-length: ${head.contentLength}${CRLF}`;
     } else if (!this.noResponseBody && !endStream) {
@@ -245,7 +246,13 @@ export class ActiveStream implements HttpStream, RouteRequest {
     this.connection.onDrain(callback);
   }
 
-  sendLocalReply(status: number, body: string, flag: ResponseFlag | undefined, details: string, headers: string[] = []): void {
+  sendLocalReply(
+    status: number,
+    body: string,
+    flag: ResponseFlag | undefined,
+    details: string,
+    headers: string[] = [],
+  ): void {
     if (this.destroyed || this.responseComplete) return;
     if (flag) this.addResponseFlag(flag);
     this.responseCodeDetails = details;
@@ -272,7 +279,8 @@ export class ActiveStream implements HttpStream, RouteRequest {
   }
 
   onReset(callback: (reason: string) => void): void {
-    (this.resetCallbacks ??= []).push(callback);
+    this.resetCallbacks ??= [];
+    this.resetCallbacks.push(callback);
   }
 
   /** The downstream went away or the connection was destroyed before the response completed. */

@@ -3,18 +3,18 @@
  * connections share. Defaults are Envoy's, field by field; a set field Skein does not
  * implement is an error naming its path.
  */
-import type { HttpConnectionManager__Output } from '../../xds/generated/envoy/extensions/filters/network/http_connection_manager/v3/HttpConnectionManager.js';
+
 import { durationMs } from '../../xds/duration.js';
+import type { HttpConnectionManager__Output } from '../../xds/generated/envoy/extensions/filters/network/http_connection_manager/v3/HttpConnectionManager.js';
 import type { FieldPath } from '../../xds/proto-json.js';
-import { checkSupported, type ConfigError } from '../config/config-error.js';
+import { type ConfigError, checkSupported } from '../config/config-error.js';
 import { type FilterContext, httpFilterFactory } from '../filters/registry.js';
 import { unpackTypedConfig } from '../filters/typed-config.js';
 import type { Http1Limits } from '../http1/limits.js';
 import { DEFAULT_LIMITS } from '../http1/limits.js';
 import { compileRouteConfiguration, type RouteTable } from '../router/route-table.js';
-import type { StatsScope } from '../stats/stats.js';
-import type { HttpFilter } from './http-filter.js';
 import { type HcmStats, hcmStats } from './hcm-stats.js';
+import type { HttpFilter } from './http-filter.js';
 
 const HCM_TYPE = 'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
 
@@ -61,16 +61,39 @@ export interface HcmConfig {
 }
 
 const SUPPORTED = [
-  'codec_type', 'stat_prefix', 'route_config', 'http_filters', 'server_name', 'server_header_transformation',
-  'use_remote_address', 'skip_xff_append', 'xff_num_trusted_hops', 'generate_request_id',
-  'preserve_external_request_id', 'always_set_request_id_in_response', 'via', 'normalize_path', 'merge_slashes',
-  'path_with_escaped_slashes_action', 'strip_matching_host_port', 'strip_any_host_port', 'max_request_headers_kb',
-  'http_protocol_options', 'common_http_protocol_options', 'stream_idle_timeout', 'request_timeout',
-  'request_headers_timeout', 'drain_timeout', 'delayed_close_timeout',
+  'codec_type',
+  'stat_prefix',
+  'route_config',
+  'http_filters',
+  'server_name',
+  'server_header_transformation',
+  'use_remote_address',
+  'skip_xff_append',
+  'xff_num_trusted_hops',
+  'generate_request_id',
+  'preserve_external_request_id',
+  'always_set_request_id_in_response',
+  'via',
+  'normalize_path',
+  'merge_slashes',
+  'path_with_escaped_slashes_action',
+  'strip_matching_host_port',
+  'strip_any_host_port',
+  'max_request_headers_kb',
+  'http_protocol_options',
+  'common_http_protocol_options',
+  'stream_idle_timeout',
+  'request_timeout',
+  'request_headers_timeout',
+  'drain_timeout',
+  'delayed_close_timeout',
 ];
 const SUPPORTED_HTTP1 = ['accept_http_10', 'default_host_for_http_10', 'allow_absolute_url'];
 const SUPPORTED_COMMON = [
-  'idle_timeout', 'max_headers_count', 'max_stream_duration', 'headers_with_underscores_action',
+  'idle_timeout',
+  'max_headers_count',
+  'max_stream_duration',
+  'headers_with_underscores_action',
   'max_requests_per_connection',
 ];
 
@@ -83,19 +106,38 @@ export function compileHcm(
   const before = errors.length;
   checkSupported(HCM_TYPE, hcm, SUPPORTED, path, errors);
   if (hcm.codec_type !== 'AUTO' && hcm.codec_type !== 'HTTP1') {
-    errors.push({ path: [...path, 'codec_type'], message: `codec_type ${hcm.codec_type} is not supported yet (HTTP/1.1 only)` });
+    errors.push({
+      path: [...path, 'codec_type'],
+      message: `codec_type ${hcm.codec_type} is not supported yet (HTTP/1.1 only)`,
+    });
   }
   if (!hcm.stat_prefix) errors.push({ path: [...path, 'stat_prefix'], message: 'stat_prefix is required' });
   const http1 = hcm.http_protocol_options;
-  if (http1) checkSupported('envoy.config.core.v3.Http1ProtocolOptions', http1, SUPPORTED_HTTP1, [...path, 'http_protocol_options'], errors);
+  if (http1)
+    checkSupported(
+      'envoy.config.core.v3.Http1ProtocolOptions',
+      http1,
+      SUPPORTED_HTTP1,
+      [...path, 'http_protocol_options'],
+      errors,
+    );
   const common = hcm.common_http_protocol_options;
   if (common) {
-    checkSupported('envoy.config.core.v3.HttpProtocolOptions', common, SUPPORTED_COMMON, [...path, 'common_http_protocol_options'], errors);
+    checkSupported(
+      'envoy.config.core.v3.HttpProtocolOptions',
+      common,
+      SUPPORTED_COMMON,
+      [...path, 'common_http_protocol_options'],
+      errors,
+    );
   }
 
   let routeTable: RouteTable | undefined;
   if (hcm.route_specifier !== 'route_config' || !hcm.route_config) {
-    errors.push({ path: [...path, 'route_config'], message: 'an inline route_config is required (rds needs a control plane)' });
+    errors.push({
+      path: [...path, 'route_config'],
+      message: 'an inline route_config is required (rds needs a control plane)',
+    });
   } else {
     const compiled = compileRouteConfiguration(hcm.route_config, [...path, 'route_config']);
     if (compiled.ok) routeTable = compiled.table;
@@ -133,7 +175,8 @@ export function compileHcm(
     acceptHttp10: http1?.accept_http_10 ?? false,
     defaultHostForHttp10: http1?.default_host_for_http_10 ?? '',
     allowAbsoluteUrl: http1?.allow_absolute_url?.value ?? true,
-    headersWithUnderscores: (common?.headers_with_underscores_action ?? 'ALLOW') as HcmConfig['headersWithUnderscores'],
+    headersWithUnderscores: (common?.headers_with_underscores_action ??
+      'ALLOW') as HcmConfig['headersWithUnderscores'],
     // Envoy's defaults: stream idle 5 min, request timeout off, headers timeout off,
     // connection idle 1 h, drain 5 s, delayed close 1 s.
     streamIdleTimeoutMs: durationMs(hcm.stream_idle_timeout, 300_000),
@@ -160,19 +203,30 @@ function compileHttpFilters(
   }
   filters.forEach((filter, i) => {
     const filterPath = [...path, 'http_filters', i];
-    checkSupported('envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter', filter, ['name', 'typed_config'], filterPath, errors);
+    checkSupported(
+      'envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter',
+      filter,
+      ['name', 'typed_config'],
+      filterPath,
+      errors,
+    );
     const typed = unpackTypedConfig<unknown>(filter.typed_config, [...filterPath, 'typed_config'], errors);
     if (!typed) return;
     const factory = httpFilterFactory(typed.typeName);
     if (!factory) {
-      errors.push({ path: [...filterPath, 'typed_config'], message: `HTTP filter ${typed.typeName} is not supported by Skein` });
+      errors.push({
+        path: [...filterPath, 'typed_config'],
+        message: `HTTP filter ${typed.typeName} is not supported by Skein`,
+      });
       return;
     }
     const isLast = i === filters.length - 1;
     if (factory.terminal !== isLast) {
       errors.push({
         path: filterPath,
-        message: factory.terminal ? `terminal filter ${filter.name} must be last` : 'the last HTTP filter must be a terminal filter (the router)',
+        message: factory.terminal
+          ? `terminal filter ${filter.name} must be last`
+          : 'the last HTTP filter must be a terminal filter (the router)',
       });
       return;
     }

@@ -5,7 +5,12 @@
  */
 import type { Socket } from 'node:net';
 import type { HttpConnectionManager__Output } from '../../xds/generated/envoy/extensions/filters/network/http_connection_manager/v3/HttpConnectionManager.js';
-import type { ConnectionHandler, ConnectionInfo, FilterContext, NetworkFilterFactory } from '../filters/registry.js';
+import type {
+  ConnectionHandler,
+  ConnectionInfo,
+  FilterContext,
+  NetworkFilterFactory,
+} from '../filters/registry.js';
 import { compileHcm, type HcmConfig } from './hcm-config.js';
 import { type ConnectionOwner, Http1ServerConnection } from './http1-server-connection.js';
 
@@ -35,7 +40,13 @@ class HttpConnectionManager implements ConnectionHandler, ConnectionOwner {
   }
 
   onConnection(socket: Socket, info: ConnectionInfo): void {
-    const connection = new Http1ServerConnection(socket, info, this.config, this, this.context.bufferLimitBytes);
+    const connection = new Http1ServerConnection(
+      socket,
+      info,
+      this.config,
+      this,
+      this.context.bufferLimitBytes,
+    );
     this.connections.add(connection);
     if (this.draining) connection.drain();
   }

@@ -77,7 +77,13 @@ export interface HttpStream {
   onResponseDrain(callback: () => void): void;
 
   /** Answers locally (Envoy's sendLocalReply) unless the response has started, in which case it resets. */
-  sendLocalReply(status: number, body: string, flag: ResponseFlag | undefined, details: string, headers?: string[]): void;
+  sendLocalReply(
+    status: number,
+    body: string,
+    flag: ResponseFlag | undefined,
+    details: string,
+    headers?: string[],
+  ): void;
   /** Aborts the exchange: closes the client connection abruptly. */
   reset(details: string): void;
 

@@ -45,7 +45,13 @@ export class Http1ServerConnection implements RequestParserHandler {
   private headersTimer: NodeJS.Timeout | undefined;
   private streamTimers: NodeJS.Timeout[] = [];
 
-  constructor(socket: Socket, info: ConnectionInfo, config: HcmConfig, owner: ConnectionOwner, bufferLimit: number) {
+  constructor(
+    socket: Socket,
+    info: ConnectionInfo,
+    config: HcmConfig,
+    owner: ConnectionOwner,
+    bufferLimit: number,
+  ) {
     this.socket = socket;
     this.info = info;
     this.config = config;
@@ -121,8 +127,17 @@ export class Http1ServerConnection implements RequestParserHandler {
     stats.downstream_rq_active.inc();
 
     const target = this.splitTarget(head);
-    const host = target?.authority ?? getHeader(head.headers, 'host') ?? (head.versionMinor === 0 ? config.defaultHostForHttp10 : '');
-    const sanitized = sanitizeRequestHeaders(head.headers, connectionTokens(head.headers), this.info.remoteAddress, this.scheme, config);
+    const host =
+      target?.authority ??
+      getHeader(head.headers, 'host') ??
+      (head.versionMinor === 0 ? config.defaultHostForHttp10 : '');
+    const sanitized = sanitizeRequestHeaders(
+      head.headers,
+      connectionTokens(head.headers),
+      this.info.remoteAddress,
+      this.scheme,
+      config,
+    );
     const stream = new ActiveStream(this, {
       method: head.method,
       path: target?.path ?? head.target,
@@ -139,24 +154,29 @@ export class Http1ServerConnection implements RequestParserHandler {
 
     if (head.versionMinor === 0 && !config.acceptHttp10) {
       stream.keepAlive = false;
-      return stream.sendLocalReply(426, '', undefined, 'low_version');
+      stream.sendLocalReply(426, '', undefined, 'low_version');
+      return;
     }
     if (!target) {
       stream.keepAlive = false;
-      return stream.sendLocalReply(400, 'Bad Request', 'DPE', 'http1.invalid_url');
+      stream.sendLocalReply(400, 'Bad Request', 'DPE', 'http1.invalid_url');
+      return;
     }
     if (!host) {
       stream.keepAlive = false;
-      return stream.sendLocalReply(400, 'Bad Request', 'DPE', 'missing_host_header');
+      stream.sendLocalReply(400, 'Bad Request', 'DPE', 'missing_host_header');
+      return;
     }
     if (head.upgrade !== undefined || head.method === 'CONNECT') {
       // No upgrade_configs yet: Envoy refuses the upgrade, and nothing after it is parsed.
       stream.keepAlive = false;
-      return stream.sendLocalReply(403, '', undefined, 'upgrade_failed');
+      stream.sendLocalReply(403, '', undefined, 'upgrade_failed');
+      return;
     }
     if (!sanitized) {
       stream.keepAlive = false;
-      return stream.sendLocalReply(400, 'Bad Request', 'DPE', 'unexpected_underscore');
+      stream.sendLocalReply(400, 'Bad Request', 'DPE', 'unexpected_underscore');
+      return;
     }
     if (stream.path !== '*') {
       const normalized = normalizePath(stream.path, {
@@ -166,10 +186,15 @@ export class Http1ServerConnection implements RequestParserHandler {
       });
       if (normalized.kind === 'reject') {
         stream.keepAlive = false;
-        return stream.sendLocalReply(400, 'Bad Request', 'DPE', 'path_normalization_failed');
+        stream.sendLocalReply(400, 'Bad Request', 'DPE', 'path_normalization_failed');
+        return;
       }
       if (normalized.kind === 'redirect') {
-        return stream.sendLocalReply(307, '', undefined, 'path_normalization_redirect', ['location', normalized.path]);
+        stream.sendLocalReply(307, '', undefined, 'path_normalization_redirect', [
+          'location',
+          normalized.path,
+        ]);
+        return;
       }
       stream.path = normalized.path;
     }
@@ -263,7 +288,12 @@ export class Http1ServerConnection implements RequestParserHandler {
     const stream = this.stream;
     if (stream && !stream.destroyed) {
       stream.keepAlive = false;
-      stream.sendLocalReply(error.status, reasonPhrase(error.status), 'DPE', `http1.codec_error{${error.code}}`);
+      stream.sendLocalReply(
+        error.status,
+        reasonPhrase(error.status),
+        'DPE',
+        `http1.codec_error{${error.code}}`,
+      );
       this.closeGracefully();
       return;
     }
@@ -324,7 +354,8 @@ export class Http1ServerConnection implements RequestParserHandler {
     stats.downstream_cx_rx_bytes_total.inc(this.socket.bytesRead);
     stats.downstream_cx_tx_bytes_total.inc(this.socket.bytesWritten);
     const stream = this.stream;
-    if (stream) stream.downstreamReset(this.locallyDestroyed ? 'local_reset' : 'downstream_remote_disconnect');
+    if (stream)
+      stream.downstreamReset(this.locallyDestroyed ? 'local_reset' : 'downstream_remote_disconnect');
     this.owner.onConnectionClosed(this);
   }
 
@@ -379,14 +410,24 @@ export class Http1ServerConnection implements RequestParserHandler {
     if (kind === 'idle') {
       stats.downstream_rq_idle_timeout.inc();
       // Envoy: 408 while the request is still arriving, 504 once it was complete.
-      stream.sendLocalReply(stream.requestComplete ? 504 : 408, 'stream timeout', 'SI', 'stream_idle_timeout');
+      stream.sendLocalReply(
+        stream.requestComplete ? 504 : 408,
+        'stream timeout',
+        'SI',
+        'stream_idle_timeout',
+      );
     } else if (kind === 'request') {
       if (stream.requestComplete) return;
       stats.downstream_rq_timeout.inc();
       stream.sendLocalReply(408, 'request timeout', undefined, 'request_overall_timeout');
     } else {
       stats.downstream_rq_max_duration_reached.inc();
-      stream.sendLocalReply(stream.requestComplete ? 504 : 408, 'downstream duration timeout', 'DT', 'max_duration_timeout');
+      stream.sendLocalReply(
+        stream.requestComplete ? 504 : 408,
+        'downstream duration timeout',
+        'DT',
+        'max_duration_timeout',
+      );
     }
   }
 

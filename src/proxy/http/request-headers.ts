@@ -83,9 +83,15 @@ export function sanitizeRequestHeaders(
   if (xff !== undefined) headers.push('x-forwarded-for', xff);
 
   // x-forwarded-proto: an edge proxy overwrites it with the real scheme; others keep a received one.
-  headers.push('x-forwarded-proto', config.useRemoteAddress || forwardedProto === undefined ? scheme : forwardedProto);
+  headers.push(
+    'x-forwarded-proto',
+    config.useRemoteAddress || forwardedProto === undefined ? scheme : forwardedProto,
+  );
 
-  if (config.generateRequestId && (requestId === undefined || (external && !config.preserveExternalRequestId))) {
+  if (
+    config.generateRequestId &&
+    (requestId === undefined || (external && !config.preserveExternalRequestId))
+  ) {
     requestId = randomUUID();
   }
   if (requestId !== undefined) headers.push('x-request-id', requestId);

@@ -9,7 +9,7 @@ import type { FilterContext, HttpFilterFactory } from '../filters/registry.js';
 import type { RouteDecision } from '../router/route-table.js';
 import { mutateRequestHeaders, mutateResponseHeaders } from '../router/route-table.js';
 import type { ClusterManager, Host, PendingAcquire, UpstreamCluster } from '../upstream/cluster-manager.js';
-import type { PoolFailure, PooledConnection } from '../upstream/conn-pool.js';
+import type { PooledConnection, PoolFailure } from '../upstream/conn-pool.js';
 import type { FilterStatus, HttpFilter, HttpStream } from './http-filter.js';
 import { ResponseFlag, UPSTREAM_RESET_BODY } from './response-flags.js';
 import { type UpstreamFailure, UpstreamRequest, type UpstreamResponseHandler } from './upstream-request.js';
@@ -30,7 +30,6 @@ type ForwardAction = Extract<RouteDecision['route']['action'], { kind: 'forward'
 
 class RouterFilter implements HttpFilter, UpstreamResponseHandler {
   private readonly clusterManager: ClusterManager;
-  private readonly context: FilterContext;
   private readonly suppressEnvoyHeaders: boolean;
   private stream: HttpStream | undefined;
   private decision: RouteDecision | undefined;
@@ -43,7 +42,6 @@ class RouterFilter implements HttpFilter, UpstreamResponseHandler {
   private finished = false;
 
   constructor(context: FilterContext, suppressEnvoyHeaders: boolean) {
-    this.context = context;
     this.clusterManager = context.clusterManager;
     this.suppressEnvoyHeaders = suppressEnvoyHeaders;
   }
@@ -59,11 +57,23 @@ class RouterFilter implements HttpFilter, UpstreamResponseHandler {
     const action = decision.route.action;
     switch (action.kind) {
       case 'direct_response':
-        stream.sendLocalReply(action.status, action.body?.toString('utf8') ?? '', undefined, 'direct_response', this.responseHeaderMutations([]));
+        stream.sendLocalReply(
+          action.status,
+          action.body?.toString('utf8') ?? '',
+          undefined,
+          'direct_response',
+          this.responseHeaderMutations([]),
+        );
         return 'stop';
       case 'redirect': {
         const { status, location } = action.redirect(stream);
-        stream.sendLocalReply(status, '', undefined, 'direct_response', this.responseHeaderMutations(['location', location]));
+        stream.sendLocalReply(
+          status,
+          '',
+          undefined,
+          'direct_response',
+          this.responseHeaderMutations(['location', location]),
+        );
         return 'stop';
       }
       case 'forward':
@@ -96,7 +106,12 @@ class RouterFilter implements HttpFilter, UpstreamResponseHandler {
     });
     if (!host) {
       cluster.stats.upstream_cx_none_healthy.inc();
-      stream.sendLocalReply(503, UPSTREAM_RESET_BODY.noHealthyUpstream, ResponseFlag.NoHealthyUpstream, 'no_healthy_upstream');
+      stream.sendLocalReply(
+        503,
+        UPSTREAM_RESET_BODY.noHealthyUpstream,
+        ResponseFlag.NoHealthyUpstream,
+        'no_healthy_upstream',
+      );
       return;
     }
     this.host = host;
@@ -123,7 +138,12 @@ class RouterFilter implements HttpFilter, UpstreamResponseHandler {
     const stream = this.stream!;
     if (failure === 'overflow') {
       this.cluster!.stats.upstream_rq_pending_overflow.inc();
-      this.localFailure(503, UPSTREAM_RESET_BODY.overflow, ResponseFlag.UpstreamOverflow, 'upstream_reset_before_response_started{overflow}');
+      this.localFailure(
+        503,
+        UPSTREAM_RESET_BODY.overflow,
+        ResponseFlag.UpstreamOverflow,
+        'upstream_reset_before_response_started{overflow}',
+      );
       return;
     }
     void stream;
@@ -135,7 +155,12 @@ class RouterFilter implements HttpFilter, UpstreamResponseHandler {
     );
   }
 
-  private onPoolReady(stream: HttpStream, decision: RouteDecision, action: ForwardAction, connection: PooledConnection): void {
+  private onPoolReady(
+    stream: HttpStream,
+    decision: RouteDecision,
+    action: ForwardAction,
+    connection: PooledConnection,
+  ): void {
     const host = this.host!;
     let hostHeader = stream.authority;
     const rewrite = action.hostRewrite;
@@ -143,8 +168,14 @@ class RouterFilter implements HttpFilter, UpstreamResponseHandler {
     else if (rewrite?.kind === 'auto') hostHeader = host.hostname || hostHeader;
     else if (rewrite?.kind === 'header') hostHeader = headerValue(stream.headers, rewrite.name) ?? hostHeader;
 
-    const headers = mutateRequestHeaders(stream.headers, decision, this.stream!.routeTable, this.formatContext(stream));
-    if (!this.suppressEnvoyHeaders && action.timeoutMs > 0) headers.push('x-envoy-expected-rq-timeout-ms', String(action.timeoutMs));
+    const headers = mutateRequestHeaders(
+      stream.headers,
+      decision,
+      this.stream!.routeTable,
+      this.formatContext(stream),
+    );
+    if (!this.suppressEnvoyHeaders && action.timeoutMs > 0)
+      headers.push('x-envoy-expected-rq-timeout-ms', String(action.timeoutMs));
     const upstream = new UpstreamRequest(
       connection,
       {
@@ -175,7 +206,12 @@ class RouterFilter implements HttpFilter, UpstreamResponseHandler {
       if (this.finished) return;
       this.cluster!.stats.upstream_rq_timeout.inc();
       this.upstream?.abort();
-      this.localFailure(504, UPSTREAM_RESET_BODY.timeout, ResponseFlag.UpstreamRequestTimeout, 'upstream_response_timeout');
+      this.localFailure(
+        504,
+        UPSTREAM_RESET_BODY.timeout,
+        ResponseFlag.UpstreamRequestTimeout,
+        'upstream_response_timeout',
+      );
     }, timeoutMs);
   }
 
@@ -185,9 +221,17 @@ class RouterFilter implements HttpFilter, UpstreamResponseHandler {
     const stats = this.cluster!.stats;
     countUpstreamStatus(stats, status);
     if (!this.suppressEnvoyHeaders) {
-      headers.push('x-envoy-upstream-service-time', String(Math.round(performance.now() - this.upstreamStart)));
+      headers.push(
+        'x-envoy-upstream-service-time',
+        String(Math.round(performance.now() - this.upstreamStart)),
+      );
     }
-    const mutated = mutateResponseHeaders(headers, this.decision!, this.stream!.routeTable, this.formatContext(stream));
+    const mutated = mutateResponseHeaders(
+      headers,
+      this.decision!,
+      this.stream!.routeTable,
+      this.formatContext(stream),
+    );
     if (endStream) this.complete();
     stream.sendResponseHeaders({ status, headers: mutated, contentLength }, endStream);
   }
@@ -211,7 +255,12 @@ class RouterFilter implements HttpFilter, UpstreamResponseHandler {
     const stats = this.cluster!.stats;
     if (kind === 'protocol_error') {
       stats.upstream_rq_rx_reset.inc();
-      this.localFailure(502, UPSTREAM_RESET_BODY.protocolError, ResponseFlag.UpstreamProtocolError, `upstream_reset_before_response_started{protocol_error}`);
+      this.localFailure(
+        502,
+        UPSTREAM_RESET_BODY.protocolError,
+        ResponseFlag.UpstreamProtocolError,
+        `upstream_reset_before_response_started{protocol_error}`,
+      );
     } else {
       stats.upstream_rq_rx_reset.inc();
       this.localFailure(
@@ -263,7 +312,12 @@ class RouterFilter implements HttpFilter, UpstreamResponseHandler {
   }
 
   private responseHeaderMutations(headers: string[]): string[] {
-    return mutateResponseHeaders(headers, this.decision!, this.stream!.routeTable, this.formatContext(this.stream!));
+    return mutateResponseHeaders(
+      headers,
+      this.decision!,
+      this.stream!.routeTable,
+      this.formatContext(this.stream!),
+    );
   }
 
   private formatContext(stream: HttpStream) {

@@ -6,7 +6,11 @@
  */
 import type { Socket } from 'node:net';
 import type { Http1ParseError } from '../http1/errors.js';
-import { type ResponseHead as ParsedResponseHead, ResponseParser, type ResponseParserHandler } from '../http1/response-parser.js';
+import {
+  type ResponseHead as ParsedResponseHead,
+  ResponseParser,
+  type ResponseParserHandler,
+} from '../http1/response-parser.js';
 import type { PooledConnection } from '../upstream/conn-pool.js';
 import type { BodySink } from './http-filter.js';
 
@@ -68,7 +72,12 @@ export class UpstreamRequest implements ResponseParserHandler, BodySink {
     resume?.();
   };
 
-  constructor(connection: PooledConnection, head: UpstreamRequestHead, handler: UpstreamResponseHandler, onDownstreamDrain: () => void) {
+  constructor(
+    connection: PooledConnection,
+    head: UpstreamRequestHead,
+    handler: UpstreamResponseHandler,
+    onDownstreamDrain: () => void,
+  ) {
     this.connection = connection;
     this.socket = connection.socket;
     this.handler = handler;
@@ -86,7 +95,8 @@ export class UpstreamRequest implements ResponseParserHandler, BodySink {
     for (let i = 0; i < headers.length; i += 2) out += `${headers[i]!}: ${headers[i + 1]!}${CRLF}`;
     if (head.contentLength > 0) out += `content-length: ${head.contentLength}${CRLF}`;
     else if (this.chunked) out += `transfer-encoding: chunked${CRLF}`;
-    else if (head.method === 'POST' || head.method === 'PUT' || head.method === 'PATCH') out += `content-length: 0${CRLF}`;
+    else if (head.method === 'POST' || head.method === 'PUT' || head.method === 'PATCH')
+      out += `content-length: 0${CRLF}`;
     this.socket.cork();
     this.socket.write(out + CRLF, 'latin1');
     process.nextTick(() => this.socket.uncork());
@@ -130,7 +140,10 @@ export class UpstreamRequest implements ResponseParserHandler, BodySink {
     if (this.done) return;
     this.parser.execute(chunk);
     const error = this.parser.error;
-    if (error) return this.fail('protocol_error', describe(error));
+    if (error) {
+      this.fail('protocol_error', describe(error));
+      return;
+    }
     if (this.parser.complete) this.finishResponse();
   }
 
@@ -148,7 +161,8 @@ export class UpstreamRequest implements ResponseParserHandler, BodySink {
       headers.push(name, head.headers[i + 1]!);
     }
     const contentLength = head.chunked ? -1 : head.contentLength;
-    const noBody = this.method === 'HEAD' || head.status === 204 || head.status === 304 || contentLength === 0;
+    const noBody =
+      this.method === 'HEAD' || head.status === 204 || head.status === 304 || contentLength === 0;
     this.handler.onResponseHead(head.status, headers, contentLength, noBody);
   }
 
@@ -189,9 +203,15 @@ export class UpstreamRequest implements ResponseParserHandler, BodySink {
     if (this.done) return;
     // A close-delimited body ends here; anything else cut short is a termination.
     this.parser.finish();
-    if (this.parser.complete) return this.finishResponse();
+    if (this.parser.complete) {
+      this.finishResponse();
+      return;
+    }
     const error = this.parser.error;
-    this.fail(error && this.responseHeadersSeen ? 'protocol_error' : 'connection_termination', 'upstream connection closed');
+    this.fail(
+      error && this.responseHeadersSeen ? 'protocol_error' : 'connection_termination',
+      'upstream connection closed',
+    );
   }
 
   private fail(kind: UpstreamFailure, detail: string): void {
@@ -223,7 +243,9 @@ function connectionListedNames(headers: readonly string[]): Set<string> | undefi
     if (headers[i] !== 'connection') continue;
     for (const token of headers[i + 1]!.split(',')) {
       const name = token.trim().toLowerCase();
-      if (name) (names ??= new Set()).add(name);
+      if (!name) continue;
+      names ??= new Set();
+      names.add(name);
     }
   }
   return names;

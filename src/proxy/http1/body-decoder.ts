@@ -3,9 +3,8 @@
  * coding with its trailer section, or everything until the connection closes (responses
  * only). Body bytes go to the sink as subarrays of the input, never copied.
  */
-import { checkChunkExtensions, chunkSizeEnd, chunkSizeValue, MAX_CHUNK_SIZE_DIGITS } from './chunk-line.js';
-import { Http1ParseError } from './errors.js';
-import { parseFieldLines } from './field-lines.js';
+import { ChunkLine } from './chunk-line.js';
+import { FieldLines } from './field-lines.js';
 import type { Http1Limits } from './limits.js';
 import type { LineBlockReader } from './line-block-reader.js';
 
@@ -28,11 +27,11 @@ export class BodyDecoder {
   readonly #sink: BodySink;
   readonly #lines: LineBlockReader;
   readonly #limits: Http1Limits;
+  readonly #chunkLine = new ChunkLine();
+  readonly #trailerLines = new FieldLines();
   #mode: Mode = Mode.Done;
   /** Bytes left in a fixed-length body or in the current chunk. */
   #remaining = 0;
-  /** Chunk extension bytes this message may still send. */
-  #extensionBudget = 0;
   #trailers: string[] | undefined;
 
   /** `lines` is shared with the head parser: heads and bodies never overlap. */
@@ -59,7 +58,7 @@ export class BodyDecoder {
 
   startChunked(): void {
     this.#trailers = undefined;
-    this.#extensionBudget = this.#limits.maxChunkExtensionBytes;
+    this.#chunkLine.startBody(this.#limits.maxChunkExtensionBytes);
     this.#beginChunkLine();
   }
 
@@ -109,8 +108,9 @@ export class BodyDecoder {
         if (this.#mode === Mode.Fixed) {
           this.#mode = Mode.Done;
         } else {
+          // The chunk data must be followed by CRLF: an empty line.
           this.#mode = Mode.ChunkDataEnd;
-          this.#lines.beginLine(0, 'invalid_chunk_data_end');
+          this.#lines.beginLine(undefined, 0, 'invalid_chunk_data_end');
         }
       }
     }
@@ -120,14 +120,24 @@ export class BodyDecoder {
   #lineBlockDone(): void {
     switch (this.#mode) {
       case Mode.ChunkLine:
-        this.#chunkLineDone();
+        if (this.#chunkLine.size > 0) {
+          this.#mode = Mode.ChunkData;
+          this.#remaining = this.#chunkLine.size;
+        } else {
+          this.#mode = Mode.Trailers;
+          this.#lines.beginFields(
+            this.#trailerLines,
+            this.#limits.maxHeadersBytes,
+            this.#limits.maxHeadersCount,
+          );
+        }
         break;
       case Mode.ChunkDataEnd:
         this.#beginChunkLine();
         break;
       case Mode.Trailers: {
-        this.#trailers =
-          this.#lines.lines.length === 0 ? undefined : parseFieldLines(this.#lines.decode(), 0);
+        const trailers = this.#trailerLines.cut(this.#lines.text());
+        this.#trailers = trailers.length > 0 ? trailers : undefined;
         this.#mode = Mode.Done;
         break;
       }
@@ -136,30 +146,6 @@ export class BodyDecoder {
 
   #beginChunkLine(): void {
     this.#mode = Mode.ChunkLine;
-    // The line can hold the size digits plus what is left of the extension budget.
-    this.#lines.beginLine(MAX_CHUNK_SIZE_DIGITS + this.#extensionBudget, 'chunk_extensions_too_large');
-  }
-
-  #chunkLineDone(): void {
-    const { buffer, base, lines } = this.#lines;
-    const start = base + lines[0]!;
-    const end = base + lines[1]!;
-    const digitsEnd = chunkSizeEnd(buffer, start, end);
-    const size = chunkSizeValue(buffer, start, digitsEnd, end);
-    checkChunkExtensions(buffer, digitsEnd, end);
-    this.#extensionBudget -= end - digitsEnd;
-    if (this.#extensionBudget < 0) {
-      throw new Http1ParseError(
-        'chunk_extensions_too_large',
-        `chunk extensions exceed ${this.#limits.maxChunkExtensionBytes} bytes`,
-      );
-    }
-    if (size > 0) {
-      this.#mode = Mode.ChunkData;
-      this.#remaining = size;
-    } else {
-      this.#mode = Mode.Trailers;
-      this.#lines.beginFields(this.#limits.maxHeadersBytes, this.#limits.maxHeadersCount);
-    }
+    this.#lines.beginLine(this.#chunkLine, this.#chunkLine.maxLineBytes, 'chunk_extensions_too_large');
   }
 }

@@ -5,7 +5,7 @@
  *   chunk-ext  = *( BWS ";" BWS ext-name [ BWS "=" BWS ext-value ] )
  *   ext-value  = token / quoted-string
  *
- * Read straight from the bytes: a chunk line yields one number, no strings.
+ * Checked straight from the bytes: a chunk line yields one number, no strings.
  */
 import {
   BACKSLASH,
@@ -19,15 +19,45 @@ import {
   TOKEN,
 } from './char-classes.js';
 import { describeByte, Http1ParseError } from './errors.js';
+import type { LineChecker } from './line-block-reader.js';
 
 /** More digits than this is refused even if they are leading zeros. */
 export const MAX_CHUNK_SIZE_DIGITS = 16;
 
-/** The index of the first byte after the hex digits that start at `start`. */
-export function chunkSizeEnd(bytes: Uint8Array, start: number, end: number): number {
-  let i = start;
-  while (i < end && HEX_VALUE[bytes[i]!]! >= 0) i++;
-  return i;
+export class ChunkLine implements LineChecker {
+  /** The size of the chunk whose line was checked last. */
+  size = 0;
+  #extensionLimit = 0;
+  #extensionBudget = 0;
+
+  /** Starts a chunked body: all its chunk lines share `limit` bytes of extensions. */
+  startBody(limit: number): void {
+    this.#extensionLimit = limit;
+    this.#extensionBudget = limit;
+  }
+
+  /** The longest next chunk line that can still pass. */
+  get maxLineBytes(): number {
+    return MAX_CHUNK_SIZE_DIGITS + this.#extensionBudget;
+  }
+
+  reset(): void {
+    this.size = 0;
+  }
+
+  checkLine(bytes: Buffer, _blockStart: number, start: number, end: number): void {
+    let digitsEnd = start;
+    while (digitsEnd < end && HEX_VALUE[bytes[digitsEnd]!]! >= 0) digitsEnd++;
+    this.size = chunkSize(bytes, start, digitsEnd, end);
+    checkChunkExtensions(bytes, digitsEnd, end);
+    this.#extensionBudget -= end - digitsEnd;
+    if (this.#extensionBudget < 0) {
+      throw new Http1ParseError(
+        'chunk_extensions_too_large',
+        `chunk extensions exceed ${this.#extensionLimit} bytes`,
+      );
+    }
+  }
 }
 
 /**
@@ -35,7 +65,7 @@ export function chunkSizeEnd(bytes: Uint8Array, start: number, end: number): num
  * `0x` or whitespace), and what follows must start an extension or end the line. Sizes
  * above 2^53 - 1 are refused, so every accepted size is an exact JS number.
  */
-export function chunkSizeValue(bytes: Uint8Array, start: number, digitsEnd: number, end: number): number {
+function chunkSize(bytes: Uint8Array, start: number, digitsEnd: number, end: number): number {
   if (digitsEnd === start) {
     const found = start < end ? `byte ${describeByte(bytes[start]!)}` : 'an empty line';
     throw new Http1ParseError('invalid_chunk_size', `chunk size expected, found ${found}`);
@@ -62,7 +92,7 @@ export function chunkSizeValue(bytes: Uint8Array, start: number, digitsEnd: numb
 }
 
 /** Checks the chunk extensions at `bytes[start, end)` against the grammar above. Their meaning is ignored. */
-export function checkChunkExtensions(bytes: Uint8Array, start: number, end: number): void {
+function checkChunkExtensions(bytes: Uint8Array, start: number, end: number): void {
   let i = start;
   while (i < end) {
     i = skipBws(bytes, i, end);

@@ -17,10 +17,10 @@ import { BodyDecoder } from './body-decoder.js';
 import { HOST } from './char-classes.js';
 import { type ControlFields, checkTransferEncoding, readControlFields } from './control-fields.js';
 import { describeByte, Http1ParseError } from './errors.js';
-import { parseFieldLines } from './field-lines.js';
+import { HeadLines } from './head-lines.js';
 import { DEFAULT_LIMITS, type Http1Limits } from './limits.js';
 import { LineBlockReader } from './line-block-reader.js';
-import { parseRequestLine, type RequestLine } from './start-lines.js';
+import { type RequestLine, RequestLineChecker } from './start-lines.js';
 
 export interface RequestHead {
   /** Case-sensitive token; never lower-case. */
@@ -66,6 +66,7 @@ export class RequestParser {
   readonly #handler: RequestParserHandler;
   readonly #limits: Http1Limits;
   readonly #lines = new LineBlockReader();
+  readonly #head = new HeadLines(new RequestLineChecker());
   readonly #body: BodyDecoder;
   #state: State = State.Head;
   #upgrading = false;
@@ -126,6 +127,7 @@ export class RequestParser {
   #beginHead(): void {
     const limits = this.#limits;
     this.#lines.beginHead(
+      this.#head,
       limits.maxRequestLineBytes,
       'request_line_too_long',
       limits.maxHeadersBytes,
@@ -135,10 +137,8 @@ export class RequestParser {
   }
 
   #startMessage(): void {
-    const block = this.#lines.decode();
-    const line = parseRequestLine(block);
-    const headers = parseFieldLines(block, 1);
-    const head = requestHead(line, headers, readControlFields(headers));
+    const { startLine, headers } = this.#head.cut(this.#lines.text());
+    const head = requestHead(startLine, headers, readControlFields(headers));
     this.#upgrading = head.method === 'CONNECT' || head.upgrade !== undefined;
     if (head.chunked) this.#body.startChunked();
     else this.#body.startFixed(Math.max(head.contentLength, 0));

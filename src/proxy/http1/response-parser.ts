@@ -10,10 +10,10 @@
 import { BodyDecoder } from './body-decoder.js';
 import { type ControlFields, checkTransferEncoding, readControlFields } from './control-fields.js';
 import { Http1ParseError } from './errors.js';
-import { parseFieldLines } from './field-lines.js';
+import { HeadLines } from './head-lines.js';
 import { DEFAULT_LIMITS, type Http1Limits } from './limits.js';
 import { LineBlockReader } from './line-block-reader.js';
-import { parseStatusLine, type StatusLine } from './start-lines.js';
+import { type StatusLine, StatusLineChecker } from './start-lines.js';
 
 export interface ResponseHead {
   versionMinor: 0 | 1;
@@ -61,6 +61,7 @@ export class ResponseParser {
   readonly #request: AnsweredRequest;
   readonly #limits: Http1Limits;
   readonly #lines = new LineBlockReader();
+  readonly #head = new HeadLines(new StatusLineChecker());
   readonly #body: BodyDecoder;
   #state: State = State.Head;
   #error: Http1ParseError | undefined;
@@ -159,6 +160,7 @@ export class ResponseParser {
   #beginHead(): void {
     const limits = this.#limits;
     this.#lines.beginHead(
+      this.#head,
       limits.maxRequestLineBytes,
       'status_line_too_long',
       limits.maxHeadersBytes,
@@ -168,9 +170,7 @@ export class ResponseParser {
   }
 
   #headDone(): void {
-    const block = this.#lines.decode();
-    const line = parseStatusLine(block);
-    const headers = parseFieldLines(block, 1);
+    const { startLine: line, headers } = this.#head.cut(this.#lines.text());
     const fields = readControlFields(headers);
     if (line.status < 200 && line.status !== 101) {
       this.#informational(line, headers, fields);

@@ -8,7 +8,7 @@
 import { BlockList, isIPv4 } from 'node:net';
 import type { FilterChainMatch__Output } from '../../xds/generated/envoy/config/listener/v3/FilterChainMatch.js';
 import type { FieldPath } from '../../xds/proto-json.js';
-import { checkSupported, type ConfigError } from '../config/config-error.js';
+import { type ConfigError, checkSupported } from '../config/config-error.js';
 
 export interface ConnectionFacts {
   readonly destinationPort: number;
@@ -33,8 +33,14 @@ export interface CompiledMatch {
 }
 
 const SUPPORTED = [
-  'destination_port', 'prefix_ranges', 'server_names', 'transport_protocol', 'application_protocols',
-  'source_type', 'source_prefix_ranges', 'source_ports',
+  'destination_port',
+  'prefix_ranges',
+  'server_names',
+  'transport_protocol',
+  'application_protocols',
+  'source_type',
+  'source_prefix_ranges',
+  'source_ports',
 ];
 
 export function compileFilterChainMatch(
@@ -78,7 +84,11 @@ function compileRanges(
 
 /** A stable key so two chains with identical matches can be rejected, as Envoy does. */
 export function matchKey(match: CompiledMatch): string {
-  return JSON.stringify({ ...match, destinationRanges: match.destinationRanges?.longest, sourceRanges: match.sourceRanges?.longest });
+  return JSON.stringify({
+    ...match,
+    destinationRanges: match.destinationRanges?.longest,
+    sourceRanges: match.sourceRanges?.longest,
+  });
 }
 
 function serverNameMatches(pattern: string, name: string): boolean {
@@ -95,10 +105,7 @@ function isLoopback(address: string): boolean {
 }
 
 /** Keeps the candidates that match most specifically on one criterion (see the file comment). */
-function narrow<T>(
-  candidates: readonly T[],
-  specificity: (candidate: T) => number | undefined,
-): T[] {
+function narrow<T>(candidates: readonly T[], specificity: (candidate: T) => number | undefined): T[] {
   let best = -1;
   const winners: T[] = [];
   for (const candidate of candidates) {
@@ -125,7 +132,9 @@ export function selectFilterChain<T extends { readonly match: CompiledMatch }>(
   candidates = narrow(candidates, ({ match }) => {
     const ranges = match.destinationRanges;
     if (!ranges) return 0;
-    return ranges.list.check(facts.destinationAddress, ipType(facts.destinationAddress)) ? 1 + ranges.longest : undefined;
+    return ranges.list.check(facts.destinationAddress, ipType(facts.destinationAddress))
+      ? 1 + ranges.longest
+      : undefined;
   });
   candidates = narrow(candidates, ({ match }) => {
     if (match.serverNames.length === 0) return 0;
@@ -145,7 +154,9 @@ export function selectFilterChain<T extends { readonly match: CompiledMatch }>(
   candidates = narrow(candidates, ({ match }) => {
     const ranges = match.sourceRanges;
     if (!ranges) return 0;
-    return ranges.list.check(facts.sourceAddress, ipType(facts.sourceAddress)) ? 1 + ranges.longest : undefined;
+    return ranges.list.check(facts.sourceAddress, ipType(facts.sourceAddress))
+      ? 1 + ranges.longest
+      : undefined;
   });
   candidates = narrow(candidates, ({ match }) =>
     match.sourcePorts.length === 0 ? 0 : match.sourcePorts.includes(facts.sourcePort) ? 1 : undefined,

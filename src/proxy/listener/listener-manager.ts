@@ -9,17 +9,29 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Listener__Output } from '../../xds/generated/envoy/config/listener/v3/Listener.js';
 import type { FieldPath } from '../../xds/proto-json.js';
-import { checkSupported, type ConfigError } from '../config/config-error.js';
+import { type ConfigError, checkSupported } from '../config/config-error.js';
 import { type ConnectionHandler, type FilterContext, networkFilterFactory } from '../filters/registry.js';
 import { unpackTypedConfig } from '../filters/typed-config.js';
 import type { Counter, Gauge, StatsScope } from '../stats/stats.js';
 import type { ClusterManager } from '../upstream/cluster-manager.js';
-import { type CompiledMatch, compileFilterChainMatch, matchKey, selectFilterChain } from './filter-chain-match.js';
+import {
+  type CompiledMatch,
+  compileFilterChainMatch,
+  matchKey,
+  selectFilterChain,
+} from './filter-chain-match.js';
 
 const LISTENER_TYPE = 'envoy.config.listener.v3.Listener';
 const SUPPORTED = [
-  'name', 'address', 'filter_chains', 'default_filter_chain', 'per_connection_buffer_limit_bytes', 'stat_prefix',
-  'traffic_direction', 'drain_type', 'bind_to_port',
+  'name',
+  'address',
+  'filter_chains',
+  'default_filter_chain',
+  'per_connection_buffer_limit_bytes',
+  'stat_prefix',
+  'traffic_direction',
+  'drain_type',
+  'bind_to_port',
 ];
 const DEFAULT_BUFFER_LIMIT = 1024 * 1024;
 
@@ -133,11 +145,9 @@ export class ListenerManager {
       this.managerStats.modified.inc();
       return { ok: true };
     }
-    const scope = this.options.stats.scope(
-      `listener.${compiled.host}_${compiled.port}.`,
-      'listener.',
-      { envoy_listener_address: `${compiled.host}_${compiled.port}` },
-    );
+    const scope = this.options.stats.scope(`listener.${compiled.host}_${compiled.port}.`, 'listener.', {
+      envoy_listener_address: `${compiled.host}_${compiled.port}`,
+    });
     const listener = new ActiveListener(compiled, {
       downstream_cx_total: scope.counter('downstream_cx_total'),
       downstream_cx_active: scope.gauge('downstream_cx_active'),
@@ -154,7 +164,15 @@ export class ListenerManager {
       });
     } catch (err) {
       this.destroyHandlers(compiled);
-      return { ok: false, errors: [{ path: [...path, 'address'], message: `cannot bind ${compiled.host}:${compiled.port}: ${(err as Error).message}` }] };
+      return {
+        ok: false,
+        errors: [
+          {
+            path: [...path, 'address'],
+            message: `cannot bind ${compiled.host}:${compiled.port}: ${(err as Error).message}`,
+          },
+        ],
+      };
     }
     const address = listener.server.address();
     listener.boundPort = typeof address === 'object' && address ? address.port : compiled.port;
@@ -237,14 +255,24 @@ export class ListenerManager {
     for (const chain of allChains(compiled)) chain.handler.destroy();
   }
 
-  private compile(config: Listener__Output, path: FieldPath, errors: ConfigError[]): CompiledListener | undefined {
+  private compile(
+    config: Listener__Output,
+    path: FieldPath,
+    errors: ConfigError[],
+  ): CompiledListener | undefined {
     checkSupported(LISTENER_TYPE, config, SUPPORTED, path, errors);
     if (!config.name) errors.push({ path: [...path, 'name'], message: 'listener name is required' });
     const socketAddress = config.address?.socket_address;
     if (!socketAddress) {
-      errors.push({ path: [...path, 'address'], message: 'a socket_address is required (pipes are not supported)' });
+      errors.push({
+        path: [...path, 'address'],
+        message: 'a socket_address is required (pipes are not supported)',
+      });
     } else if (socketAddress.protocol !== 'TCP') {
-      errors.push({ path: [...path, 'address', 'socket_address', 'protocol'], message: 'only TCP listeners are supported' });
+      errors.push({
+        path: [...path, 'address', 'socket_address', 'protocol'],
+        message: 'only TCP listeners are supported',
+      });
     }
     if (config.bind_to_port?.value === false) {
       errors.push({ path: [...path, 'bind_to_port'], message: 'bind_to_port: false is not supported yet' });
@@ -265,7 +293,10 @@ export class ListenerManager {
       const key = matchKey(compiled.match);
       const twin = seen.get(key);
       if (twin !== undefined) {
-        errors.push({ path: [...chainPath, 'filter_chain_match'], message: `same filter_chain_match as filter_chains[${twin}]` });
+        errors.push({
+          path: [...chainPath, 'filter_chain_match'],
+          message: `same filter_chain_match as filter_chains[${twin}]`,
+        });
       }
       seen.set(key, i);
       chains.push(compiled);
@@ -274,7 +305,10 @@ export class ListenerManager {
       ? this.compileChain(config.default_filter_chain, [...path, 'default_filter_chain'], errors, context)
       : undefined;
     if (chains.length === 0 && !defaultChain) {
-      errors.push({ path: [...path, 'filter_chains'], message: 'a listener needs at least one filter chain' });
+      errors.push({
+        path: [...path, 'filter_chains'],
+        message: 'a listener needs at least one filter chain',
+      });
     }
     if (errors.length > 0 || !socketAddress) {
       for (const chain of chains) chain.handler.destroy();
@@ -290,10 +324,19 @@ export class ListenerManager {
     errors: ConfigError[],
     context: FilterContext,
   ): CompiledChain | undefined {
-    checkSupported('envoy.config.listener.v3.FilterChain', chain, ['filter_chain_match', 'filters', 'name'], path, errors);
+    checkSupported(
+      'envoy.config.listener.v3.FilterChain',
+      chain,
+      ['filter_chain_match', 'filters', 'name'],
+      path,
+      errors,
+    );
     const match = compileFilterChainMatch(chain.filter_chain_match, [...path, 'filter_chain_match'], errors);
     if (chain.filters.length !== 1) {
-      errors.push({ path: [...path, 'filters'], message: 'exactly one (terminal) network filter is supported per chain' });
+      errors.push({
+        path: [...path, 'filters'],
+        message: 'exactly one (terminal) network filter is supported per chain',
+      });
       return undefined;
     }
     const filter = chain.filters[0]!;
@@ -302,7 +345,10 @@ export class ListenerManager {
     if (!typed) return undefined;
     const factory = networkFilterFactory(typed.typeName);
     if (!factory) {
-      errors.push({ path: filterPath, message: `network filter ${typed.typeName} is not supported by Skein` });
+      errors.push({
+        path: filterPath,
+        message: `network filter ${typed.typeName} is not supported by Skein`,
+      });
       return undefined;
     }
     const handler = factory.create(typed.config, filterPath, errors, context);

@@ -5,10 +5,15 @@
  * open); a reset or an idle timeout closes both sides.
  */
 import { connect, type Socket } from 'node:net';
-import type { TcpProxy__Output } from '../../xds/generated/envoy/extensions/filters/network/tcp_proxy/v3/TcpProxy.js';
 import { durationMs } from '../../xds/duration.js';
+import type { TcpProxy__Output } from '../../xds/generated/envoy/extensions/filters/network/tcp_proxy/v3/TcpProxy.js';
 import { checkSupported } from '../config/config-error.js';
-import type { ConnectionHandler, ConnectionInfo, FilterContext, NetworkFilterFactory } from '../filters/registry.js';
+import type {
+  ConnectionHandler,
+  ConnectionInfo,
+  FilterContext,
+  NetworkFilterFactory,
+} from '../filters/registry.js';
 import type { Counter, Gauge } from '../stats/stats.js';
 import type { UpstreamCluster } from '../upstream/cluster-manager.js';
 
@@ -26,9 +31,11 @@ export const tcpProxyFactory: NetworkFilterFactory = {
     const config = raw as TcpProxy__Output;
     const before = errors.length;
     checkSupported(TCP_PROXY_TYPE, config, SUPPORTED, path, errors);
-    if (!config.stat_prefix) errors.push({ path: [...path, 'stat_prefix'], message: 'stat_prefix is required' });
+    if (!config.stat_prefix)
+      errors.push({ path: [...path, 'stat_prefix'], message: 'stat_prefix is required' });
     let clusters: WeightedCluster[] = [];
-    if (config.cluster_specifier === 'cluster' && config.cluster) clusters = [{ name: config.cluster, weight: 1 }];
+    if (config.cluster_specifier === 'cluster' && config.cluster)
+      clusters = [{ name: config.cluster, weight: 1 }];
     else if (config.cluster_specifier === 'weighted_clusters' && config.weighted_clusters) {
       clusters = config.weighted_clusters.clusters.map((c) => ({ name: c.name, weight: c.weight }));
     }
@@ -36,7 +43,10 @@ export const tcpProxyFactory: NetworkFilterFactory = {
       errors.push({ path, message: 'tcp_proxy needs a cluster or weighted_clusters' });
     }
     if ((config.max_connect_attempts?.value ?? 1) > 1) {
-      errors.push({ path: [...path, 'max_connect_attempts'], message: 'max_connect_attempts > 1 is not supported yet' });
+      errors.push({
+        path: [...path, 'max_connect_attempts'],
+        message: 'max_connect_attempts > 1 is not supported yet',
+      });
     }
     if (errors.length > before) return undefined;
     // Envoy's tcp_proxy idle_timeout defaults to 1 hour; 0 disables it.
@@ -59,7 +69,12 @@ class TcpProxy implements ConnectionHandler {
     upstream_flush_active: Gauge;
   };
 
-  constructor(statPrefix: string, clusters: readonly WeightedCluster[], idleTimeoutMs: number, context: FilterContext) {
+  constructor(
+    statPrefix: string,
+    clusters: readonly WeightedCluster[],
+    idleTimeoutMs: number,
+    context: FilterContext,
+  ) {
     this.clusters = clusters;
     this.totalWeight = clusters.reduce((sum, c) => sum + c.weight, 0);
     this.idleTimeoutMs = idleTimeoutMs;
@@ -100,7 +115,10 @@ class TcpProxy implements ConnectionHandler {
       this.stats.downstream_cx_tx_bytes_total.inc(downstream.bytesWritten);
     });
     const cluster = this.context.clusterManager.get(this.pickCluster());
-    const host = cluster?.chooseHost({ downstreamLocalAddress: info.localAddress, downstreamLocalPort: info.localPort });
+    const host = cluster?.chooseHost({
+      downstreamLocalAddress: info.localAddress,
+      downstreamLocalPort: info.localPort,
+    });
     if (!cluster || !host) {
       if (!cluster) this.stats.downstream_cx_no_route.inc();
       else cluster.stats.upstream_cx_none_healthy.inc();

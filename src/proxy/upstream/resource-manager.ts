@@ -58,11 +58,18 @@ export class ResourceManager {
   readonly pendingRequests: Resource;
   readonly requests: Resource;
   readonly retries: Resource;
+  /** Full names of its gauges, so removing the cluster can drop them. */
+  readonly names: string[] = [];
 
   constructor(scope: StatsScope, thresholds: Thresholds | undefined) {
     const track = thresholds?.track_remaining ?? false;
+    const gauge = (name: string): Gauge => {
+      const g = scope.gauge(name);
+      this.names.push(g.name);
+      return g;
+    };
     const make = (max: number, openName: string, remainingName: string): Resource =>
-      new Resource(max, scope.gauge(openName), track ? scope.gauge(remainingName) : undefined);
+      new Resource(max, gauge(openName), track ? gauge(remainingName) : undefined);
     this.connections = make(
       thresholds?.max_connections?.value ?? DEFAULT_MAX_CONNECTIONS,
       'cx_open',
@@ -74,7 +81,11 @@ export class ResourceManager {
       'remaining_pending',
     );
     this.requests = make(thresholds?.max_requests?.value ?? DEFAULT_MAX_REQUESTS, 'rq_open', 'remaining_rq');
-    this.retries = make(thresholds?.max_retries?.value ?? DEFAULT_MAX_RETRIES, 'rq_retry_open', 'remaining_retries');
+    this.retries = make(
+      thresholds?.max_retries?.value ?? DEFAULT_MAX_RETRIES,
+      'rq_retry_open',
+      'remaining_retries',
+    );
   }
 }
 

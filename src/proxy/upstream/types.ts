@@ -45,7 +45,9 @@ export interface ConnectionPool {
    * Calls back (never synchronously) with an idle connection (most recently used first) or a
    * newly connected one, or with the failure that prevented it.
    */
-  acquire(callback: (err: PoolFailure | undefined, connection: PooledConnection | undefined) => void): PendingAcquire;
+  acquire(
+    callback: (err: PoolFailure | undefined, connection: PooledConnection | undefined) => void,
+  ): PendingAcquire;
   /** Destroys every connection (idle and in use) and fails queued acquires. */
   close(): void;
 }
