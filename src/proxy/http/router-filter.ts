@@ -102,7 +102,7 @@ class RouterFilter implements HttpFilter, UpstreamResponseHandler {
       hashKey,
       downstreamLocalAddress: stream.downstreamLocalAddress,
       downstreamLocalPort: stream.downstreamLocalPort,
-      originalDstHeader: headerValue(stream.headers, 'x-envoy-original-dst-host'),
+      originalDstHeader: cluster.originalDstHeaderName ? headerValue(stream.headers, cluster.originalDstHeaderName) : undefined,
     });
     if (!host) {
       cluster.stats.upstream_cx_none_healthy.inc();

@@ -24,7 +24,10 @@ import type { PendingAcquire, PooledConnection, PoolFailure } from './types.js';
 
 export type { ConnectionPool, PendingAcquire, PooledConnection, PoolFailure } from './types.js';
 
-/** Opens a TCP connection; injectable so tests can stand in for the network. */
+/**
+ * Opens a TCP connection; injectable so tests can stand in for the network. It must return a
+ * socket that is still connecting: the pool waits for its 'connect' event (or the timeout).
+ */
 export type ConnectFn = (options: { host: string; port: number }) => net.Socket;
 
 export const defaultConnect: ConnectFn = ({ host, port }) => net.connect({ host, port });

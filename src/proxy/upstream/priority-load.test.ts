@@ -52,6 +52,17 @@ describe('computePriorityLoad', () => {
     assert.deepEqual(load2.degraded, [0, 0]);
   });
 
+  it('with weighted_priority_health, weighs health by host weight', () => {
+    const heavy = host('heavy', { weight: 8 });
+    const light = [host('l1', { weight: 1 }), host('l2', { weight: 1, healthStatus: 'UNHEALTHY' })];
+    const set = prioritySet([[heavy, ...light], hosts('b', 10)]);
+    heavy.healthStatus = 'UNHEALTHY';
+    set.hostSets[0]!.partition();
+    assert.deepEqual(computePriorityLoad(set.hostSets, 0).healthy, [46, 54], 'by count: 1 of 3 healthy');
+    set.hostSets[0]!.update(set.hostSets[0]!.hosts, [], 140, true);
+    assert.deepEqual(computePriorityLoad(set.hostSets, 0).healthy, [14, 86], 'by weight: 1 of 10 healthy');
+  });
+
   it('puts a priority below the panic threshold in panic unless total health is 100', () => {
     const set = prioritySet([hosts('a', 4, 6), hosts('b', 10)]);
     const load = computePriorityLoad(set.hostSets, 50);

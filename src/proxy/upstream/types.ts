@@ -6,6 +6,7 @@
 import type net from 'node:net';
 import type { Cluster__Output } from '../../xds/generated/envoy/config/cluster/v3/Cluster.js';
 import type { ClusterStats } from './cluster-stats.js';
+import type { ResourceManagers } from './resource-manager.js';
 
 /** What a load balancer may look at when picking a host for one request or connection. */
 export interface LbContext {
@@ -93,6 +94,11 @@ export interface UpstreamCluster {
    * when `original_dst_lb_config.use_http_header` is set; undefined otherwise.
    */
   readonly originalDstHeaderName: string | undefined;
+  /**
+   * Circuit breakers per routing priority. The pool enforces `connections` and
+   * `pendingRequests`; `requests` and `retries` are for the router to check and count.
+   */
+  readonly resources: ResourceManagers;
   /** Undefined means no healthy upstream (the caller answers 503 with UH). */
   chooseHost(context: LbContext): Host | undefined;
   /** Every host of every priority, for admin /clusters. */
