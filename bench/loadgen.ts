@@ -141,6 +141,7 @@ export async function runOpenLoop(config: LoadgenConfig): Promise<LoadgenResult>
     }
     if (!head.keepAlive) {
       replace(conn);
+      settle();
       return;
     }
     release(conn);
@@ -252,9 +253,12 @@ export async function runOpenLoop(config: LoadgenConfig): Promise<LoadgenResult>
 
   const scheduleEndNs = intendedNs(total);
   await new Promise<void>((resolve) => {
-    onSettled = resolve;
     const drainDeadline = (scheduleEndNs - now()) / 1e6 + config.drainSeconds * 1000;
-    setTimeout(resolve, Math.max(0, drainDeadline)).unref();
+    const timeout = setTimeout(resolve, Math.max(0, drainDeadline));
+    onSettled = () => {
+      clearTimeout(timeout);
+      resolve();
+    };
   });
   stopping = true;
   const cpu = process.cpuUsage(cpuAtStart);

@@ -62,8 +62,8 @@ export function collectMachineFacts(): MachineFacts {
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),
     tools: {
       nginx: run('nginx', ['-v']).replace(/^nginx version: /, ''),
-      haproxy: firstLine(run('haproxy', ['-v'])),
-      wrk: firstLine(run('wrk', ['-v'])),
+      haproxy: firstLine(run('haproxy', ['-v'])).replace(/ - https?:.*$/, ''),
+      wrk: firstLine(run('wrk', ['-v'])).replace(/ Copyright.*$/, ''),
     },
     gitCommit: run('git', ['rev-parse', '--short', 'HEAD']),
   };

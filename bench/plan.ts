@@ -71,7 +71,7 @@ export function makePlan(quick: boolean): Plan {
     mode: 'full',
     repetitions: 3,
     falseStartSeconds: 2,
-    wrkSeconds: 8,
+    wrkSeconds: 7,
     fixedWarmupSeconds: 3,
     fixedSeconds: 20,
     validationSeconds: 5,

@@ -125,7 +125,9 @@ function throughputSection(run: BenchRun): string {
     s.wrk
       .filter((w) => w.non2xx + w.socketErrors > 0)
       .map(
-        (w) => `${SUT_LABELS[s.id]} ${w.payload} c${w.connections} ×${w.hops} (${w.non2xx + w.socketErrors})`,
+        (w) =>
+          `${SUT_LABELS[s.id]} ${w.payload} c${w.connections} ×${w.hops} #${w.repetition}: ` +
+          `${w.non2xx} non-2xx of ${w.requests}, ${w.socketErrors} socket errors`,
       ),
   );
   return `## Max throughput (wrk, closed loop, requests/s)
@@ -135,7 +137,7 @@ ${table(header, rows)}
 ${table(['Ratio (median / median)', ...header.slice(1)], ratioRows)}
 
 ${topologyCheck(run)}
-${perHop.length > 0 ? `\nPer-hop capacity from the chain (chain rps × ${chain.hops}, requests/s one core can proxy): ${perHop.join(', ')}.\n` : ''}${errors.length > 0 ? `\nErrors or non-2xx responses in: ${errors.join(', ')}.\n` : ''}`;
+${perHop.length > 0 ? `\nPer-hop capacity from the chain (chain rps × ${chain.hops}, requests/s one core can proxy): ${perHop.join(', ')}.\n` : ''}${errors.length > 0 ? `\n**Errors** (the table counts successful responses only): ${errors.join('; ')}.\n` : ''}`;
 }
 
 function latencyRow(run: BenchRun, s: SutResults, which: 'latency' | 'service'): string[] {

@@ -29,7 +29,11 @@ export interface WrkRun {
   connections: number;
   /** 1, or the length of the daisy chain. */
   hops: number;
+  /** Successful (2xx/3xx) responses per second: error responses are not throughput. */
   rps: number;
+  /** wrk's own figure, error responses included. */
+  rawRps: number;
+  requests: number;
   non2xx: number;
   socketErrors: number;
   /** vCPU per 1000 rps of the SUT at saturation; null for the direct path. */

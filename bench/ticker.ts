@@ -26,13 +26,15 @@ const base = BigInt(baseNs);
 const cell = new Int32Array(new SharedArrayBuffer(4));
 const now = () => Number(process.hrtime.bigint() - base);
 let i = 0;
-while (i < count) {
+while (count > 0) {
   const due = t0Ns + i * periodNs;
   const wait = due - now();
   if (wait > 0) Atomics.wait(cell, 0, 0, wait / 1e6);
   parentPort.postMessage(0);
+  if (i >= count - 1) break;
+  // Skip the ticks due within the gap (they are sent on this wake), but never the last one.
   const t = now() + minGapNs;
-  i = Math.max(i + 1, Math.ceil((t - t0Ns) / periodNs));
+  i = Math.min(count - 1, Math.max(i + 1, Math.ceil((t - t0Ns) / periodNs)));
 }
 `;
 

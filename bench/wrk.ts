@@ -3,7 +3,8 @@
  * core 0 beside the origin: `wrk -t1 -c<N> -d<S>s`, same Host and headers as the load
  * generator sends.
  */
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { signalGroup, trackGroup, untrackGroup } from './cleanup.js';
 import { LOADGEN_CORE } from './origin.js';
 import { BENCH_HOST, EXTRA_HEADERS } from './workload.js';
 
@@ -42,15 +43,34 @@ export function runWrk(
   for (const [name, value] of EXTRA_HEADERS) args.push('-H', `${name}: ${value}`);
   args.push(`http://127.0.0.1:${port}${path}`);
   return new Promise((resolve, reject) => {
-    execFile('taskset', args, { timeout: (durationSeconds + 30) * 1000 }, (err, stdout, stderr) => {
-      if (err) {
-        reject(new Error(`wrk failed: ${err.message} ${stderr}`));
+    // Its own process group, tracked, so that Ctrl-C cleanup stops it too.
+    const child = spawn('taskset', args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const pid = child.pid;
+    if (pid === undefined) {
+      reject(new Error('could not start wrk'));
+      return;
+    }
+    trackGroup(pid);
+    const limit = setTimeout(() => signalGroup(pid, 'SIGKILL'), (durationSeconds + 30) * 1000);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(limit);
+      untrackGroup(pid);
+      if (code !== 0) {
+        reject(new Error(`wrk exited with ${code ?? signal}: ${stderr.trim() || stdout.trim()}`));
         return;
       }
       try {
         resolve({ connections, durationSeconds, ...parseWrkOutput(stdout) });
-      } catch (parseErr) {
-        reject(parseErr);
+      } catch (err) {
+        reject(err);
       }
     });
   });

@@ -36,20 +36,36 @@ const includeDirs = [
   path.join(xdsDeps, 'googleapis'),
   path.join(xdsDeps, 'protoc-gen-validate'),
 ];
-const generator = path.join(path.dirname(require.resolve('@grpc/proto-loader/package.json')), 'build/bin/proto-loader-gen-types.js');
+const generator = path.join(
+  path.dirname(require.resolve('@grpc/proto-loader/package.json')),
+  'build/bin/proto-loader-gen-types.js',
+);
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 execFileSync(
   process.execPath,
   [
-    generator, ...PROTO_FILES, '--keepCase', '--longs', 'Number', '--enums', 'String', '--defaults', '--oneofs',
-    '--grpcLib', '@grpc/grpc-js', '--importFileExtension', '.js', '-O', out,
-    '--includeDirs', ...includeDirs, // an array option: it must come last
+    generator,
+    ...PROTO_FILES,
+    '--keepCase',
+    '--longs',
+    'Number',
+    '--enums',
+    'String',
+    '--defaults',
+    '--oneofs',
+    '--grpcLib',
+    '@grpc/grpc-js',
+    '--importFileExtension',
+    '.js',
+    '-O',
+    out,
+    '--includeDirs',
+    ...includeDirs, // an array option: it must come last
   ],
   { stdio: ['ignore', 'ignore', 'inherit'] },
 );
-
 
 writeFileSync(
   path.join(out, 'proto-files.ts'),

@@ -64,7 +64,7 @@ describe('drain', () => {
     });
     assert.ok(listener.ok);
     const applied = await proxy.server.listenerManager.addOrUpdate(listener.value);
-    assert.ok(applied.ok);
+    assert.ok(applied.ok, JSON.stringify(!applied.ok && applied.errors));
     await sleep(600);
     const result = await load.stop();
     await proxy.close();

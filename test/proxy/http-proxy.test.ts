@@ -26,16 +26,16 @@ async function startBrokenUpstream(): Promise<{ port: number; close(): Promise<v
     socket.on('error', () => {});
     socket.once('data', (data) => {
       const path = data.toString('latin1').split(' ')[1] ?? '';
-      if (path.startsWith('/close-before-headers')) socket.destroy();
-      else if (path.startsWith('/cl-and-te')) {
+      if (path.includes('/close-before-headers')) socket.destroy();
+      else if (path.includes('/cl-and-te')) {
         socket.end('HTTP/1.1 200 OK\r\ncontent-length: 5\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\n');
-      } else if (path.startsWith('/bad-status')) socket.end('HTTP/1.1 2000 OK\r\n\r\n');
-      else if (path.startsWith('/close-mid-body')) {
+      } else if (path.includes('/bad-status')) socket.end('HTTP/1.1 2000 OK\r\n\r\n');
+      else if (path.includes('/close-mid-body')) {
         socket.write('HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nonly-part');
         setTimeout(() => socket.destroy(), 20);
-      } else if (path.startsWith('/slow')) {
+      } else if (path.includes('/slow')) {
         setTimeout(() => socket.end('HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nslow'), 1500);
-      } else if (path.startsWith('/close-delimited')) {
+      } else if (path.includes('/close-delimited')) {
         socket.end('HTTP/1.1 200 OK\r\n\r\nuntil-close');
       } else socket.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
     });

@@ -6,7 +6,7 @@
  * never continues.
  */
 import type { Socket } from 'node:net';
-import type { RouteDecision, RouteTable } from '../router/route-table.js';
+import type { RouteDecision, RouteRequest, RouteTable } from '../router/route-table.js';
 import type { ResponseFlag } from './response-flags.js';
 
 export type FilterStatus = 'continue' | 'stop';
@@ -27,7 +27,7 @@ export interface ResponseHead {
 }
 
 /** One HTTP request/response exchange as filters see it. */
-export interface HttpStream {
+export interface HttpStream extends RouteRequest {
   readonly method: string;
   /** The normalized path (with query) used for routing and forwarding. */
   path: string;
@@ -41,6 +41,8 @@ export interface HttpStream {
   readonly requestContentLength: number;
   readonly downstreamSocket: Socket;
   readonly downstreamRemoteAddress: string;
+  /** The downstream peer address routing and hash policies use (same as downstreamRemoteAddress). */
+  readonly sourceAddress: string;
   readonly downstreamRemotePort: number;
   readonly downstreamLocalAddress: string;
   readonly downstreamLocalPort: number;

@@ -102,7 +102,9 @@ class RouterFilter implements HttpFilter, UpstreamResponseHandler {
       hashKey,
       downstreamLocalAddress: stream.downstreamLocalAddress,
       downstreamLocalPort: stream.downstreamLocalPort,
-      originalDstHeader: cluster.originalDstHeaderName ? headerValue(stream.headers, cluster.originalDstHeaderName) : undefined,
+      originalDstHeader: cluster.originalDstHeaderName
+        ? headerValue(stream.headers, cluster.originalDstHeaderName)
+        : undefined,
     });
     if (!host) {
       cluster.stats.upstream_cx_none_healthy.inc();

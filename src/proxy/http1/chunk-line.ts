@@ -85,8 +85,9 @@ function chunkSize(bytes: Uint8Array, start: number, digitsEnd: number, end: num
   let size = 0;
   for (let i = start; i < digitsEnd; i++) {
     size = size * 16 + HEX_VALUE[bytes[i]!]!;
-    if (size > Number.MAX_SAFE_INTEGER)
+    if (size > Number.MAX_SAFE_INTEGER) {
       throw new Http1ParseError('invalid_chunk_size', 'chunk size above 2^53 - 1');
+    }
   }
   return size;
 }
@@ -96,15 +97,13 @@ function checkChunkExtensions(bytes: Uint8Array, start: number, end: number): vo
   let i = start;
   while (i < end) {
     i = skipBws(bytes, i, end);
-    expect(bytes, i, end, SEMICOLON);
+    expectByte(bytes, i, end, SEMICOLON);
     i = skipToken(bytes, skipBws(bytes, i + 1, end), end);
     const afterName = skipBws(bytes, i, end);
     if (afterName < end && bytes[afterName] === EQUALS) {
       const valueStart = skipBws(bytes, afterName + 1, end);
-      i =
-        bytes[valueStart] === DQUOTE
-          ? skipQuotedString(bytes, valueStart, end)
-          : skipToken(bytes, valueStart, end);
+      const quoted = valueStart < end && bytes[valueStart] === DQUOTE;
+      i = quoted ? skipQuotedString(bytes, valueStart, end) : skipToken(bytes, valueStart, end);
     }
   }
 }
@@ -137,7 +136,7 @@ function skipQuotedString(bytes: Uint8Array, start: number, end: number): number
   throw new Http1ParseError('invalid_chunk_extension', 'unterminated quoted-string in chunk extension');
 }
 
-function expect(bytes: Uint8Array, i: number, end: number, byte: number): void {
+function expectByte(bytes: Uint8Array, i: number, end: number, byte: number): void {
   if (i >= end || bytes[i] !== byte) throw invalidExtension(bytes, i, end);
 }
 

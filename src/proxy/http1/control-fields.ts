@@ -3,7 +3,6 @@
  * Transfer-Encoding, Connection, Host, Upgrade, Expect) out of a parsed field list. The
  * request and response parsers then apply their own rules to this summary.
  */
-
 import { excerpt, Http1ParseError } from './errors.js';
 import { isToken, splitList } from './headers.js';
 

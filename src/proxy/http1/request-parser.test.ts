@@ -109,6 +109,12 @@ describe('RequestParser: well-formed requests', () => {
     }
   });
 
+  it('reports an absolute-form target and a different Host both verbatim, for the router to reconcile', () => {
+    const message = acceptOne(http('GET http://b.example/x HTTP/1.1', 'Host: a.example', '', ''));
+    assert.equal(message.head.target, 'http://b.example/x');
+    assert.deepEqual(message.head.headers, ['host', 'a.example']);
+  });
+
   it('accepts extension methods that are upper-case tokens', () => {
     for (const method of ['PROPFIND', 'M-SEARCH', 'PURGE', 'PATCH', 'X_CUSTOM', 'BREW!', 'GET2']) {
       assert.equal(acceptOne(head(`${method} / HTTP/1.1`)).head.method, method);
@@ -674,6 +680,45 @@ describe('RequestParser: CONNECT and Upgrade', () => {
       outcome.messages.map((m) => m.head.target),
       ['/ws', '/next'],
     );
+  });
+});
+
+describe('RequestParser: when errors are found', () => {
+  it('refuses a bad line as soon as its LF arrives, without waiting for the rest of the head', () => {
+    const partialHeads: [string, Http1ErrorCode][] = [
+      ['get / HTTP/1.1\r\n', 'invalid_method'],
+      ['GET / HTTP/2.0\r\n', 'unsupported_version'],
+      ['\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\n', 'bare_lf'],
+      ['\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n', 'invalid_method'],
+      ['GET / HTTP/1.1\r\nHost: a\r\nX : y\r\n', 'invalid_header_name'],
+      ['GET / HTTP/1.1\r\nHost: a\r\nX: \x00\r\n', 'invalid_header_value'],
+      ['GET / HTTP/1.1\r\nHost: a\r\n folded\r\n', 'obs_fold'],
+    ];
+    for (const [input, code] of partialHeads) {
+      assert.equal(parseRequests(input).error?.code, code, JSON.stringify(input));
+    }
+  });
+
+  it('reports the same error wherever the input is cut', () => {
+    const bad: [string, Http1ErrorCode][] = [
+      [head('GET / HTTP/1.1', 'X: a\x00b'), 'invalid_header_value'],
+      [head('GET / HTTP/1.1', 'Content-Length: 1', 'Content-Length: 2'), 'duplicate_content_length'],
+      [http('GET / HTTP/1.1', 'Host: a', 'Host: b', '', ''), 'duplicate_host'],
+      [
+        `${getRequest()}${head('POST / HTTP/1.1', 'Transfer-Encoding: ,chunked')}`,
+        'invalid_transfer_encoding',
+      ],
+      [`${getRequest()}GET / HTTP/1.1\r\nHost: a\n\r\n`, 'bare_lf'],
+    ];
+    for (const [input, code] of bad) {
+      for (let at = 0; at <= input.length; at++) {
+        assert.equal(
+          parseRequests(input, { cuts: [at] }).error?.code,
+          code,
+          `${JSON.stringify(input)} cut at ${at}`,
+        );
+      }
+    }
   });
 });
 

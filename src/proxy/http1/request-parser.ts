@@ -161,8 +161,9 @@ function requestHead(line: RequestLine, headers: string[], fields: ControlFields
   let chunked = false;
   if (fields.transferEncoding !== undefined) {
     // RFC 9112 §6.1: TE in 1.0 means faulty framing; with CL it "ought to be handled as an error".
-    if (!http11)
+    if (!http11) {
       throw new Http1ParseError('transfer_encoding_in_http10', 'Transfer-Encoding in an HTTP/1.0 request');
+    }
     if (fields.contentLength !== -1) {
       throw new Http1ParseError(
         'content_length_with_transfer_encoding',

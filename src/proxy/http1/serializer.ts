@@ -73,8 +73,9 @@ export function serializeResponseHead(
   headers: readonly string[],
   framing: BodyFraming,
 ): string {
-  if (!Number.isInteger(status) || status < 100 || status > 599)
+  if (!Number.isInteger(status) || status < 100 || status > 599) {
     throw new TypeError(`invalid status ${status}`);
+  }
   // RFC 9110 §8.6, RFC 9112 §6.1: no framing field in 1xx and 204.
   if ((status < 200 || status === 204) && framing !== 'none') {
     throw new TypeError(`a ${status} response cannot have a body`);
@@ -125,8 +126,9 @@ function fieldLines(headers: readonly string[]): string {
     const name = headers[i]!;
     const value = headers[i + 1]!;
     if (!isToken(name)) throw new TypeError(`invalid header name ${JSON.stringify(name)}`);
-    if (isFramingField(name))
+    if (isFramingField(name)) {
       throw new TypeError(`${name} is written by the serializer, not passed in headers`);
+    }
     if (!isValidHeaderValue(value)) throw new TypeError(`invalid value for header ${name}`);
     lines += `${name}: ${value}${CRLF}`;
   }

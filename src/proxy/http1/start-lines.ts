@@ -88,12 +88,14 @@ export class StatusLineChecker implements StartLineChecker<StatusLine> {
 
     let status = 0;
     for (let i = versionEnd + 1; i < versionEnd + 4; i++) {
-      if (!isDigit(bytes[i]!))
+      if (!isDigit(bytes[i]!)) {
         throw new Http1ParseError('invalid_status_line', 'status code is not 3 digits');
+      }
       status = status * 10 + (bytes[i]! - 0x30);
     }
-    if (status < 100 || status > 599)
+    if (status < 100 || status > 599) {
       throw new Http1ParseError('invalid_status_line', `status code ${status}`);
+    }
 
     // The SP before an empty reason-phrase is often left out; accepting that changes no framing.
     if (end > versionEnd + 4 && bytes[versionEnd + 4] !== SP) {

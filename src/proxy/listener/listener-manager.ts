@@ -138,7 +138,9 @@ export class ListenerManager {
     const compiled = this.compile(config, path, errors);
     if (!compiled) return { ok: false, errors };
     const existing = this.active.get(config.name);
-    if (existing && existing.current.host === compiled.host && existing.current.port === compiled.port) {
+    const samePort =
+      existing && (existing.current.port === compiled.port || existing.boundPort === compiled.port);
+    if (existing && samePort && existing.current.host === compiled.host) {
       const old = existing.current;
       existing.current = compiled;
       this.drainHandlers(old);

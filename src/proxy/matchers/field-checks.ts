@@ -2,8 +2,9 @@
  * The protoc-gen-validate rules Envoy enforces on the fields we compile. The decoder checks
  * types only, so these constraints (which Envoy applies before any config is used) live here.
  */
-import type { ConfigError } from '../config/config-error.js';
+
 import type { FieldPath } from '../../xds/proto-json.js';
+import type { ConfigError } from '../config/config-error.js';
 
 // PGV `well_known_regex: HTTP_HEADER_NAME/HTTP_HEADER_VALUE, strict: false` both forbid NUL, LF, CR.
 const FORBIDDEN_IN_HEADERS = /[\0\r\n]/;

@@ -55,7 +55,8 @@ export function compileHeaderMatcher(
   const invert = matcher.invert_match;
   const missingAsEmpty = matcher.treat_missing_header_as_empty;
   // A missing header never reaches the value test unless it is treated as empty.
-  const missingResult = valueTest.present === undefined ? false : invert ? valueTest.present : !valueTest.present;
+  const missingResult =
+    valueTest.present === undefined ? false : invert ? valueTest.present : !valueTest.present;
   const test = valueTest.test;
   return (source) => {
     let value = source.joinedHeader(name);
@@ -67,7 +68,11 @@ export function compileHeaderMatcher(
   };
 }
 
-function compileValueTest(matcher: HeaderMatcher__Output, path: FieldPath, errors: ConfigError[]): ValueTest | undefined {
+function compileValueTest(
+  matcher: HeaderMatcher__Output,
+  path: FieldPath,
+  errors: ConfigError[],
+): ValueTest | undefined {
   switch (matcher.header_match_specifier) {
     case 'exact_match': {
       // Legacy exact_match "" matches any value (HeaderDataExactMatch).
@@ -79,7 +84,9 @@ function compileValueTest(matcher: HeaderMatcher__Output, path: FieldPath, error
     case 'suffix_match':
       return legacyAffix(matcher.suffix_match ?? '', 'suffix_match', path, errors, (v, e) => v.endsWith(e));
     case 'contains_match':
-      return legacyAffix(matcher.contains_match ?? '', 'contains_match', path, errors, (v, e) => v.includes(e));
+      return legacyAffix(matcher.contains_match ?? '', 'contains_match', path, errors, (v, e) =>
+        v.includes(e),
+      );
     case 'safe_regex_match': {
       const regex = compileRegex(matcher.safe_regex_match ?? null, [...path, 'safe_regex_match'], errors);
       return regex ? { test: regex.fullMatch } : undefined;

@@ -7,7 +7,8 @@ describe('absl::SimpleAtoi equivalents', () => {
     assert.equal(parseInt64(' -12 '), -12n);
     assert.equal(parseInt64('+7'), 7n);
     assert.equal(parseInt64('9223372036854775807'), 2n ** 63n - 1n);
-    for (const bad of ['', '1.5', '0x10', '1a', '9223372036854775808', '- 1']) assert.equal(parseInt64(bad), undefined, bad);
+    for (const bad of ['', '1.5', '0x10', '1a', '9223372036854775808', '- 1'])
+      assert.equal(parseInt64(bad), undefined, bad);
   });
 
   it('parses unsigned values up to 2^64-1 and refuses signs below zero', () => {

@@ -18,7 +18,15 @@ function matches(json: object, path: string): boolean | undefined {
 describe('parseQueryFirstValues', () => {
   it('splits without decoding and keeps the first value of a name', () => {
     const params = parseQueryFirstValues('/p?a=1&b&a=2&c=x%20y&d=e=f&');
-    assert.deepEqual([...params], [['a', '1'], ['b', ''], ['c', 'x%20y'], ['d', 'e=f']]);
+    assert.deepEqual(
+      [...params],
+      [
+        ['a', '1'],
+        ['b', ''],
+        ['c', 'x%20y'],
+        ['d', 'e=f'],
+      ],
+    );
     assert.equal(parseQueryFirstValues('/p').size, 0);
   });
 });
@@ -36,6 +44,7 @@ describe('compileQueryParameterMatcher', () => {
     [{ name: 'q', string_match: { exact: 'a%20b' } }, '/p?q=a%20b', true], // values are not decoded
   ];
   for (const [json, path, expected] of cases) {
-    it(`${JSON.stringify(json)} on ${path} is ${expected}`, () => assert.equal(matches(json, path), expected));
+    it(`${JSON.stringify(json)} on ${path} is ${expected}`, () =>
+      assert.equal(matches(json, path), expected));
   }
 });

@@ -21,7 +21,13 @@ export function compileQueryParameterMatcher(
   path: FieldPath,
   errors: ConfigError[],
 ): QueryPredicate | undefined {
-  checkSupported('envoy.config.route.v3.QueryParameterMatcher', matcher, ['name', 'string_match', 'present_match'], path, errors);
+  checkSupported(
+    'envoy.config.route.v3.QueryParameterMatcher',
+    matcher,
+    ['name', 'string_match', 'present_match'],
+    path,
+    errors,
+  );
   const name = matcher.name;
   // PGV: name has min_len 1 and max_bytes 1024.
   if (name === '' || Buffer.byteLength(name) > 1024) {

@@ -17,9 +17,15 @@ function substitution(regex: string, replacement: string) {
 describe('compileSubstitution', () => {
   // The examples in route_components.proto's RedirectAction.regex_rewrite documentation.
   it('reproduces the documented Envoy examples', () => {
-    assert.equal(substitution('^/service/([^/]+)(/.*)$', '\\2/instance/\\1').apply?.('/service/foo/v1/api'), '/v1/api/instance/foo');
+    assert.equal(
+      substitution('^/service/([^/]+)(/.*)$', '\\2/instance/\\1').apply?.('/service/foo/v1/api'),
+      '/v1/api/instance/foo',
+    );
     assert.equal(substitution('one', 'two').apply?.('/xxx/one/yyy/one/zzz'), '/xxx/two/yyy/two/zzz');
-    assert.equal(substitution('^(.*?)one(.*)$', '\\1two\\2').apply?.('/xxx/one/yyy/one/zzz'), '/xxx/two/yyy/one/zzz');
+    assert.equal(
+      substitution('^(.*?)one(.*)$', '\\1two\\2').apply?.('/xxx/one/yyy/one/zzz'),
+      '/xxx/two/yyy/one/zzz',
+    );
     assert.equal(substitution('(?i)/xxx/', '/yyy/').apply?.('/aaa/XxX/bbb'), '/aaa/yyy/bbb');
   });
 

@@ -19,7 +19,13 @@ export function compileSubstitution(
   path: FieldPath,
   errors: ConfigError[],
 ): Substitution | undefined {
-  checkSupported('envoy.type.matcher.v3.RegexMatchAndSubstitute', spec, ['pattern', 'substitution'], path, errors);
+  checkSupported(
+    'envoy.type.matcher.v3.RegexMatchAndSubstitute',
+    spec,
+    ['pattern', 'substitution'],
+    path,
+    errors,
+  );
   const regex = compileRegex(spec.pattern, [...path, 'pattern'], errors);
   const substitutionPath = [...path, 'substitution'];
   if (!checkHeaderValue(spec.substitution, substitutionPath, errors) || !regex) return undefined;
@@ -54,7 +60,10 @@ export function parseRewrite(
     } else if (next !== undefined && next >= '0' && next <= '9') {
       const group = Number(next);
       if (group > groupCount) {
-        errors.push({ path, message: `\\${group} refers to a group the pattern does not have (it has ${groupCount})` });
+        errors.push({
+          path,
+          message: `\\${group} refers to a group the pattern does not have (it has ${groupCount})`,
+        });
         return undefined;
       }
       if (literal !== '') parts.push(literal);

@@ -29,7 +29,10 @@ describe('compileRegex', () => {
 
   it('caps the pattern length and program size', () => {
     assert.match(compile('a'.repeat(MAX_REGEX_LENGTH + 1)).errors[0]!.message, /at most 1024/);
-    assert.match(compile('[a-z]{1,1000}', 100).errors[0]!.message, /program size \d+ is larger than the maximum of 100/);
+    assert.match(
+      compile('[a-z]{1,1000}', 100).errors[0]!.message,
+      /program size \d+ is larger than the maximum of 100/,
+    );
   });
 
   it('is linear on inputs that make backtracking engines explode', () => {
@@ -41,7 +44,11 @@ describe('compileRegex', () => {
 
   it('honours the deprecated google_re2.max_program_size and rejects an unset matcher', () => {
     const errors: ConfigError[] = [];
-    compileRegex({ regex: '[a-z]{1,50}', google_re2: { max_program_size: { value: 10 } }, engine_type: 'google_re2' }, ['m'], errors);
+    compileRegex(
+      { regex: '[a-z]{1,50}', google_re2: { max_program_size: { value: 10 } }, engine_type: 'google_re2' },
+      ['m'],
+      errors,
+    );
     assert.match(errors[0]!.message, /maximum of 10/);
     compileRegex(null, ['m'], errors);
     assert.match(errors[1]!.message, /required/);

@@ -40,7 +40,13 @@ export function compileRegex(
   let maxProgramSize = DEFAULT_MAX_PROGRAM_SIZE;
   if (matcher.google_re2) {
     const re2Path = [...path, 'google_re2'];
-    checkSupported('envoy.type.matcher.v3.RegexMatcher.GoogleRE2', matcher.google_re2, ['max_program_size'], re2Path, errors);
+    checkSupported(
+      'envoy.type.matcher.v3.RegexMatcher.GoogleRE2',
+      matcher.google_re2,
+      ['max_program_size'],
+      re2Path,
+      errors,
+    );
     // The deprecated per-regex limit replaces the global one when set (regex.cc).
     if (matcher.google_re2.max_program_size) maxProgramSize = matcher.google_re2.max_program_size.value;
   }
@@ -58,7 +64,10 @@ export function compilePattern(
     return undefined;
   }
   if (source.length > MAX_REGEX_LENGTH) {
-    errors.push({ path, message: `regex is ${source.length} characters; at most ${MAX_REGEX_LENGTH} are allowed` });
+    errors.push({
+      path,
+      message: `regex is ${source.length} characters; at most ${MAX_REGEX_LENGTH} are allowed`,
+    });
     return undefined;
   }
   let pattern: RE2JS;

@@ -37,7 +37,12 @@ describe('compileStringMatcher', () => {
   it('rejects empty prefix/suffix/contains, ignore_case with safe_regex, custom and no pattern', () => {
     assert.match(matcher({ prefix: '' }).errors[0]!.message, /must not be empty/);
     assert.match(matcher({ safe_regex: { regex: 'a' }, ignore_case: true }).errors[0]!.message, /no effect/);
-    assert.deepEqual(matcher({ custom: { name: 'x', typed_config: { '@type': 'type.googleapis.com/google.protobuf.Empty' } } }).errors[0]!.path, ['m', 'custom']);
+    assert.deepEqual(
+      matcher({
+        custom: { name: 'x', typed_config: { '@type': 'type.googleapis.com/google.protobuf.Empty' } },
+      }).errors[0]!.path,
+      ['m', 'custom'],
+    );
     assert.match(matcher({}).errors[0]!.message, /required/);
   });
 });

@@ -46,7 +46,8 @@ export function compileStringMatcher(
     }
     default:
       // `custom` was reported by checkSupported; nothing set is a PGV "required" violation.
-      if (matcher.match_pattern === undefined) errors.push({ path, message: 'one of exact, prefix, suffix, safe_regex or contains is required' });
+      if (matcher.match_pattern === undefined)
+        errors.push({ path, message: 'one of exact, prefix, suffix, safe_regex or contains is required' });
       return undefined;
   }
 }
@@ -66,7 +67,9 @@ function affixMatcher(
   const lower = asciiLower(expected);
   switch (kind) {
     case 'prefix':
-      return ignoreCase ? (value) => startsWithIgnoreCase(value, lower) : (value) => value.startsWith(expected);
+      return ignoreCase
+        ? (value) => startsWithIgnoreCase(value, lower)
+        : (value) => value.startsWith(expected);
     case 'suffix':
       return ignoreCase ? (value) => endsWithIgnoreCase(value, lower) : (value) => value.endsWith(expected);
     case 'contains':

@@ -36,7 +36,8 @@ describe('canonicalizePath (Envoy/Chromium RFC 3986 normalization)', () => {
     ['/a\0b', undefined],
   ];
   for (const [input, expected] of cases) {
-    it(`${JSON.stringify(input)} -> ${JSON.stringify(expected)}`, () => assert.equal(canonicalizePath(input), expected));
+    it(`${JSON.stringify(input)} -> ${JSON.stringify(expected)}`, () =>
+      assert.equal(canonicalizePath(input), expected));
   }
 
   it('neutralises nested escapes so a second pass cannot decode more', () => {

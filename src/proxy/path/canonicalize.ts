@@ -70,7 +70,8 @@ function decodeEscaped(spec: readonly number[], i: number, end: number): number 
 /** 1 for '.', 3 for '%2e'/'%2E', else 0 (IsDot). */
 function dotLength(spec: readonly number[], i: number, end: number): number {
   if (spec[i] === 46) return 1;
-  if (spec[i] === 37 && i + 3 <= end && spec[i + 1] === 50 && (spec[i + 2] === 101 || spec[i + 2] === 69)) return 3;
+  if (spec[i] === 37 && i + 3 <= end && spec[i + 1] === 50 && (spec[i + 2] === 101 || spec[i + 2] === 69))
+    return 3;
   return 0;
 }
 
@@ -113,7 +114,13 @@ function appendEscaped(byte: number, output: number[]): void {
  * the output cannot become a new escape on a second pass, by turning that `%` into `%25`. This is
  * what keeps canonicalization idempotent.
  */
-function checkForNestedEscapes(spec: readonly number[], next: number, end: number, percentIndex: number, output: number[]): void {
+function checkForNestedEscapes(
+  spec: readonly number[],
+  next: number,
+  end: number,
+  percentIndex: number,
+  output: number[],
+): void {
   const length = output.length;
   const lastUnescaped = output[length - 1]!;
   const appendNext = percentIndex === length - 2;
@@ -170,7 +177,8 @@ export function canonicalizePath(path: string): string | undefined {
         const decodedFlags = PATH_CHAR[decoded]!;
         if (decodedFlags & UNESCAPE) {
           output.push(decoded);
-          if (lastInvalidPercent >= output.length - 3) checkForNestedEscapes(spec, i + 1, end, lastInvalidPercent, output);
+          if (lastInvalidPercent >= output.length - 3)
+            checkForNestedEscapes(spec, i + 1, end, lastInvalidPercent, output);
         } else {
           output.push(37, spec[i - 1]!, spec[i]!);
           if (decodedFlags & INVALID_BIT) success = false;

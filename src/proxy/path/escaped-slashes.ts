@@ -11,9 +11,9 @@ export function unescapeSlashes(target: string): { path: string; found: boolean 
   const path = target.slice(0, split);
   if (!path.includes('%')) return { path: target, found: false };
   let found = false;
-  const decoded = path.replace(ESCAPED_SLASH, (escape) => {
+  const decoded = path.replace(ESCAPED_SLASH, (escaped) => {
     found = true;
-    return escape[1] === '2' ? '/' : '\\';
+    return escaped[1] === '2' ? '/' : '\\';
   });
   return { path: decoded + target.slice(split), found };
 }

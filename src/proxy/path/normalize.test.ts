@@ -4,7 +4,11 @@ import { canonicalizePath } from './canonicalize.js';
 import { mergeSlashes } from './merge-slashes.js';
 import { type EscapedSlashesAction, normalizePath, type PathNormalizationOptions } from './normalize.js';
 
-const SECURE: PathNormalizationOptions = { normalizePath: true, mergeSlashes: true, escapedSlashesAction: 'UNESCAPE_AND_FORWARD' };
+const SECURE: PathNormalizationOptions = {
+  normalizePath: true,
+  mergeSlashes: true,
+  escapedSlashesAction: 'UNESCAPE_AND_FORWARD',
+};
 
 describe('mergeSlashes (PathTransformer::mergeSlashes)', () => {
   const cases: [string, string][] = [
@@ -19,7 +23,8 @@ describe('mergeSlashes (PathTransformer::mergeSlashes)', () => {
     ['//a/?b', '/a/?b'],
     ['///', '//'], // Envoy's StrCat(prefix, "", suffix)
   ];
-  for (const [input, expected] of cases) it(`${input} -> ${expected}`, () => assert.equal(mergeSlashes(input), expected));
+  for (const [input, expected] of cases)
+    it(`${input} -> ${expected}`, () => assert.equal(mergeSlashes(input), expected));
 });
 
 describe('normalizePath (HCM order)', () => {
@@ -40,15 +45,23 @@ describe('normalizePath (HCM order)', () => {
     ['/./admin/', '/admin/'],
   ];
   for (const [input, expected] of hardening) {
-    it(`${input} -> ${expected}`, () => assert.deepEqual(normalizePath(input, SECURE), { kind: 'ok', path: expected }));
+    it(`${input} -> ${expected}`, () =>
+      assert.deepEqual(normalizePath(input, SECURE), { kind: 'ok', path: expected }));
   }
 
   it('leaves the query untouched', () => {
-    assert.deepEqual(normalizePath('/a/../b?q=%2F..%2F&x=//y#f', SECURE), { kind: 'ok', path: '/b?q=%2F..%2F&x=//y' });
+    assert.deepEqual(normalizePath('/a/../b?q=%2F..%2F&x=//y#f', SECURE), {
+      kind: 'ok',
+      path: '/b?q=%2F..%2F&x=//y',
+    });
   });
 
   it('rejects NUL and control characters in every mode', () => {
-    const off: PathNormalizationOptions = { normalizePath: false, mergeSlashes: false, escapedSlashesAction: 'KEEP_UNCHANGED' };
+    const off: PathNormalizationOptions = {
+      normalizePath: false,
+      mergeSlashes: false,
+      escapedSlashesAction: 'KEEP_UNCHANGED',
+    };
     for (const options of [SECURE, off]) {
       assert.equal(normalizePath('/a%00b', options).kind, 'reject');
       assert.equal(normalizePath('/a\0b', options).kind, 'reject');
@@ -60,31 +73,77 @@ describe('normalizePath (HCM order)', () => {
 
   it('applies each escaped-slash action', () => {
     const run = (action: EscapedSlashesAction, normalize = false) =>
-      normalizePath('/a%2Fb%5c..', { normalizePath: normalize, mergeSlashes: false, escapedSlashesAction: action });
+      normalizePath('/a%2Fb%5c..', {
+        normalizePath: normalize,
+        mergeSlashes: false,
+        escapedSlashesAction: action,
+      });
     assert.deepEqual(run('KEEP_UNCHANGED'), { kind: 'ok', path: '/a%2Fb%5c..' });
     assert.deepEqual(run('IMPLEMENTATION_SPECIFIC_DEFAULT'), { kind: 'ok', path: '/a%2Fb%5c..' });
     assert.deepEqual(run('REJECT_REQUEST'), { kind: 'reject', detail: 'escaped_slashes_in_path' });
     assert.deepEqual(run('UNESCAPE_AND_FORWARD'), { kind: 'ok', path: '/a/b\\..' });
     assert.deepEqual(run('UNESCAPE_AND_FORWARD', true), { kind: 'ok', path: '/a/' });
     assert.deepEqual(run('UNESCAPE_AND_REDIRECT', true), { kind: 'redirect', path: '/a/' });
-    assert.deepEqual(normalizePath('/plain', { ...SECURE, escapedSlashesAction: 'REJECT_REQUEST' }), { kind: 'ok', path: '/plain' });
-    assert.deepEqual(normalizePath('/a?x=%2F', { ...SECURE, escapedSlashesAction: 'REJECT_REQUEST' }), { kind: 'ok', path: '/a?x=%2F' });
+    assert.deepEqual(normalizePath('/plain', { ...SECURE, escapedSlashesAction: 'REJECT_REQUEST' }), {
+      kind: 'ok',
+      path: '/plain',
+    });
+    assert.deepEqual(normalizePath('/a?x=%2F', { ...SECURE, escapedSlashesAction: 'REJECT_REQUEST' }), {
+      kind: 'ok',
+      path: '/a?x=%2F',
+    });
   });
 
   it('does nothing beyond fragment and control checks when every option is off', () => {
-    const off: PathNormalizationOptions = { normalizePath: false, mergeSlashes: false, escapedSlashesAction: 'KEEP_UNCHANGED' };
+    const off: PathNormalizationOptions = {
+      normalizePath: false,
+      mergeSlashes: false,
+      escapedSlashesAction: 'KEEP_UNCHANGED',
+    };
     assert.deepEqual(normalizePath('/a/../b//c%61#x', off), { kind: 'ok', path: '/a/../b//c%61' });
   });
 
   // hardening.md §5 B10: normalizing a normalized path changes nothing.
   it('is idempotent on generated paths', () => {
-    const alphabet = ['/', '/', '.', '..', '%2e', '%2E', '%2f', '%2F', '%5c', '\\', '%25', '%', '%3', '%30', 'a', 'B', '%61', '%7e', ';', '?', '#', ' ', 'é', '//', '%00', '\x01'];
+    const alphabet = [
+      '/',
+      '/',
+      '.',
+      '..',
+      '%2e',
+      '%2E',
+      '%2f',
+      '%2F',
+      '%5c',
+      '\\',
+      '%25',
+      '%',
+      '%3',
+      '%30',
+      'a',
+      'B',
+      '%61',
+      '%7e',
+      ';',
+      '?',
+      '#',
+      ' ',
+      'é',
+      '//',
+      '%00',
+      '\x01',
+    ];
     let seed = 12345;
     const random = () => {
       seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
       return seed / 2 ** 32;
     };
-    const actions: EscapedSlashesAction[] = ['KEEP_UNCHANGED', 'UNESCAPE_AND_FORWARD', 'UNESCAPE_AND_REDIRECT', 'REJECT_REQUEST'];
+    const actions: EscapedSlashesAction[] = [
+      'KEEP_UNCHANGED',
+      'UNESCAPE_AND_FORWARD',
+      'UNESCAPE_AND_REDIRECT',
+      'REJECT_REQUEST',
+    ];
     let checked = 0;
     for (let n = 0; n < 5000; n++) {
       let path = '/';
@@ -98,7 +157,11 @@ describe('normalizePath (HCM order)', () => {
       const first = normalizePath(path, options);
       if (first.kind === 'reject') continue;
       const second = normalizePath(first.path, options);
-      assert.equal(second.kind === 'reject' ? undefined : second.path, first.path, `${JSON.stringify(path)} ${JSON.stringify(options)}`);
+      assert.equal(
+        second.kind === 'reject' ? undefined : second.path,
+        first.path,
+        `${JSON.stringify(path)} ${JSON.stringify(options)}`,
+      );
       checked++;
     }
     assert.ok(checked > 1000);

@@ -40,7 +40,8 @@ export function normalizePath(rawTarget: string, options: PathNormalizationOptio
   const fragment = rawTarget.indexOf('#');
   let target = fragment < 0 ? rawTarget : rawTarget.slice(0, fragment);
   if (CONTROL_CHARACTER.test(target)) return { kind: 'reject', detail: 'control_character_in_path' };
-  if (ESCAPED_NUL.test(target.slice(0, queryStart(target)))) return { kind: 'reject', detail: 'escaped_nul_in_path' };
+  if (ESCAPED_NUL.test(target.slice(0, queryStart(target))))
+    return { kind: 'reject', detail: 'escaped_nul_in_path' };
 
   let redirect = false;
   // Envoy's IMPLEMENTATION_SPECIFIC_DEFAULT is KEEP_UNCHANGED (http_connection_manager.proto).

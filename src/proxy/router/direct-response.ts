@@ -19,16 +19,27 @@ export function compileDirectResponse(
   const before = errors.length;
   checkSupported('envoy.config.route.v3.DirectResponseAction', action, ['status', 'body'], path, errors);
   const status = action.status;
-  if (status < 200 || status >= 600) errors.push({ path: [...path, 'status'], message: 'status must be in [200, 600)' });
+  if (status < 200 || status >= 600)
+    errors.push({ path: [...path, 'status'], message: 'status must be in [200, 600)' });
   let body: Buffer | undefined;
   if (action.body) {
     const bodyPath = [...path, 'body'];
     // filename / environment_variable would read outside the config; only inline bodies are supported.
-    checkSupported('envoy.config.core.v3.DataSource', action.body, ['inline_string', 'inline_bytes'], bodyPath, errors);
-    if (action.body.specifier === 'inline_string') body = Buffer.from(action.body.inline_string ?? '', 'utf8');
+    checkSupported(
+      'envoy.config.core.v3.DataSource',
+      action.body,
+      ['inline_string', 'inline_bytes'],
+      bodyPath,
+      errors,
+    );
+    if (action.body.specifier === 'inline_string')
+      body = Buffer.from(action.body.inline_string ?? '', 'utf8');
     else if (action.body.specifier === 'inline_bytes') body = Buffer.from(action.body.inline_bytes ?? []);
     if (body && body.length > maxBodyBytes) {
-      errors.push({ path: bodyPath, message: `body is ${body.length} bytes; at most ${maxBodyBytes} are allowed (max_direct_response_body_size_bytes)` });
+      errors.push({
+        path: bodyPath,
+        message: `body is ${body.length} bytes; at most ${maxBodyBytes} are allowed (max_direct_response_body_size_bytes)`,
+      });
     }
   }
   if (errors.length > before) return undefined;

@@ -9,7 +9,17 @@ function index(domains: string[], ignorePort = false): DomainIndex<string> {
 }
 
 describe('DomainIndex (RouteMatcher::findVirtualHost)', () => {
-  const domains = ['api.example.com', 'Secret.COM', '*.example.com', '*-bar.example.com', '*.com', 'foo.*', 'foo.bar.*', 'svc:8080', '*'];
+  const domains = [
+    'api.example.com',
+    'Secret.COM',
+    '*.example.com',
+    '*-bar.example.com',
+    '*.com',
+    'foo.*',
+    'foo.bar.*',
+    'svc:8080',
+    '*',
+  ];
   const cases: [string, string | undefined][] = [
     ['api.example.com', 'api.example.com'], // exact beats wildcards
     ['API.Example.COM', 'api.example.com'], // hosts are case-insensitive (RFC 4343)

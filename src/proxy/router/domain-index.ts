@@ -43,10 +43,15 @@ export class DomainIndex<T> {
 
   find(authority: string): T | undefined {
     // Fast path: with only '*', every request (even one without Host) gets it.
-    if (this.exact.size === 0 && this.suffixes.length === 0 && this.prefixes.length === 0) return this.fallback;
+    if (this.exact.size === 0 && this.suffixes.length === 0 && this.prefixes.length === 0)
+      return this.fallback;
     if (authority === '') return undefined; // no Host: Envoy finds no virtual host
-    const host = asciiLower(this.ignorePort ? withoutPort(authority) : authority);
-    const exact = this.exact.get(host);
+    const raw = this.ignorePort ? withoutPort(authority) : authority;
+    // Keys are lower-case, so a hit on the raw host is already the right one; lower it only on a miss.
+    const direct = this.exact.get(raw);
+    if (direct !== undefined) return direct;
+    const host = asciiLower(raw);
+    const exact = host === raw ? undefined : this.exact.get(host);
     if (exact !== undefined) return exact;
     for (const bucket of this.suffixes) {
       if (bucket.length >= host.length) continue; // '*.foo.com' must not match '.foo.com'

@@ -3,8 +3,9 @@
  * host rewrites, timeouts and the hash for consistent-hash load balancing. Fields that later
  * filters implement (retry, mirroring, CORS, rate limits) are accepted and left in `raw`.
  */
-import type { RouteAction__Output } from '../../xds/generated/envoy/config/route/v3/RouteAction.js';
+
 import { durationMs } from '../../xds/duration.js';
+import type { RouteAction__Output } from '../../xds/generated/envoy/config/route/v3/RouteAction.js';
 import type { FieldPath } from '../../xds/proto-json.js';
 import { type ConfigError, checkSupported } from '../config/config-error.js';
 import { asciiLower } from '../matchers/ascii.js';
@@ -46,7 +47,10 @@ export function compileForwardAction(
   const pickTarget = compileClusterSpecifier(action, path, errors);
   const rewritePath = compilePathRewrite(action, matchedLength, path, errors);
   const hostRewrite = compileHostRewrite(action, path, errors);
-  const hash = action.hash_policy.length > 0 ? compileHashPolicies(action.hash_policy, [...path, 'hash_policy'], errors) : undefined;
+  const hash =
+    action.hash_policy.length > 0
+      ? compileHashPolicies(action.hash_policy, [...path, 'hash_policy'], errors)
+      : undefined;
   if (errors.length > before || !pickTarget) return undefined;
 
   return {
@@ -88,7 +92,9 @@ function compileClusterSpecifier(
       };
     }
     case 'weighted_clusters':
-      return action.weighted_clusters ? compileWeightedClusters(action.weighted_clusters, [...path, 'weighted_clusters'], errors) : undefined;
+      return action.weighted_clusters
+        ? compileWeightedClusters(action.weighted_clusters, [...path, 'weighted_clusters'], errors)
+        : undefined;
     default:
       if (action.cluster_specifier === undefined) {
         errors.push({ path, message: 'one of cluster, cluster_header or weighted_clusters is required' });
@@ -104,7 +110,10 @@ function compilePathRewrite(
   errors: ConfigError[],
 ): PathRewriter | undefined {
   if (action.prefix_rewrite !== '' && action.regex_rewrite) {
-    errors.push({ path: [...path, 'regex_rewrite'], message: 'specify only one of prefix_rewrite and regex_rewrite' });
+    errors.push({
+      path: [...path, 'regex_rewrite'],
+      message: 'specify only one of prefix_rewrite and regex_rewrite',
+    });
     return undefined;
   }
   if (action.prefix_rewrite !== '') {
@@ -118,7 +127,11 @@ function compilePathRewrite(
   return undefined;
 }
 
-function compileHostRewrite(action: RouteAction__Output, path: FieldPath, errors: ConfigError[]): HostRewrite | undefined {
+function compileHostRewrite(
+  action: RouteAction__Output,
+  path: FieldPath,
+  errors: ConfigError[],
+): HostRewrite | undefined {
   switch (action.host_rewrite_specifier) {
     case 'host_rewrite_literal': {
       const value = action.host_rewrite_literal ?? '';

@@ -6,7 +6,9 @@ import { compileErrors, compileTable, request, singleHost } from './test-support
 import type { ForwardAction, RouteRequest } from './types.js';
 
 function hashOf(policies: object[], req: Partial<RouteRequest>): number | undefined {
-  const table = compileTable(singleHost([{ match: { prefix: '/' }, route: { cluster: 'c', hash_policy: policies } }]));
+  const table = compileTable(
+    singleHost([{ match: { prefix: '/' }, route: { cluster: 'c', hash_policy: policies } }]),
+  );
   return (table.route(request())!.route.action as ForwardAction).hash(request(req));
 }
 
@@ -20,15 +22,23 @@ describe('hash_policy', () => {
   });
 
   it('applies the header regex_rewrite before hashing', () => {
-    const policy = [{ header: { header_name: ':path', regex_rewrite: { pattern: { regex: '\\?.*' }, substitution: '' } } }];
+    const policy = [
+      { header: { header_name: ':path', regex_rewrite: { pattern: { regex: '\\?.*' }, substitution: '' } } },
+    ];
     assert.equal(hashOf(policy, { path: '/a?x=1' }), hashOf(policy, { path: '/a?y=2' }));
     assert.notEqual(hashOf(policy, { path: '/a?x=1' }), hashOf(policy, { path: '/b?x=1' }));
   });
 
   it('hashes a cookie, the source IP and a query parameter', () => {
-    assert.equal(hashOf([{ cookie: { name: 'session' } }], { headers: ['cookie', 'a=1; session="abc"'] }), hashString('abc'));
+    assert.equal(
+      hashOf([{ cookie: { name: 'session' } }], { headers: ['cookie', 'a=1; session="abc"'] }),
+      hashString('abc'),
+    );
     assert.equal(hashOf([{ cookie: { name: 'session' } }], { headers: ['cookie', 'a=1'] }), undefined);
-    assert.equal(hashOf([{ connection_properties: { source_ip: true } }], { sourceAddress: '1.2.3.4' }), hashString('1.2.3.4'));
+    assert.equal(
+      hashOf([{ connection_properties: { source_ip: true } }], { sourceAddress: '1.2.3.4' }),
+      hashString('1.2.3.4'),
+    );
     assert.equal(hashOf([{ query_parameter: { name: 'u' } }], { path: '/p?u=7&u=8' }), hashString('7'));
   });
 
@@ -38,14 +48,39 @@ describe('hash_policy', () => {
       hashOf([{ connection_properties: { source_ip: true } }, { query_parameter: { name: 'u' } }], req),
       combineHash(hashString('1.2.3.4'), hashString('7')),
     );
-    assert.equal(hashOf([{ connection_properties: { source_ip: true }, terminal: true }, { query_parameter: { name: 'u' } }], req), hashString('1.2.3.4'));
+    assert.equal(
+      hashOf(
+        [{ connection_properties: { source_ip: true }, terminal: true }, { query_parameter: { name: 'u' } }],
+        req,
+      ),
+      hashString('1.2.3.4'),
+    );
     // A terminal policy without a value does not stop the evaluation.
-    assert.equal(hashOf([{ header: { header_name: 'x-none' }, terminal: true }, { query_parameter: { name: 'u' } }], req), hashString('7'));
+    assert.equal(
+      hashOf(
+        [{ header: { header_name: 'x-none' }, terminal: true }, { query_parameter: { name: 'u' } }],
+        req,
+      ),
+      hashString('7'),
+    );
   });
 
   it('rejects cookie generation and filter_state', () => {
-    const errors = compileErrors(singleHost([{ match: { prefix: '/' }, route: { cluster: 'c', hash_policy: [{ cookie: { name: 's', ttl: '10s' } }, { filter_state: { key: 'k' } }] } }]));
-    assert.deepEqual(errors.map((e) => e.path.slice(4).join('.')), ['route.hash_policy.0.cookie.ttl', 'route.hash_policy.1.filter_state']);
+    const errors = compileErrors(
+      singleHost([
+        {
+          match: { prefix: '/' },
+          route: {
+            cluster: 'c',
+            hash_policy: [{ cookie: { name: 's', ttl: '10s' } }, { filter_state: { key: 'k' } }],
+          },
+        },
+      ]),
+    );
+    assert.deepEqual(
+      errors.map((e) => e.path.slice(4).join('.')),
+      ['route.hash_policy.0.cookie.ttl', 'route.hash_policy.1.filter_state'],
+    );
   });
 
   it('parses cookies like Envoy', () => {

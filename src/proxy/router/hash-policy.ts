@@ -8,11 +8,10 @@
  * - connection_properties.source_ip: the downstream IP;
  * - query_parameter: the parameter's first value, undecoded.
  */
-import type {
-  _envoy_config_route_v3_RouteAction_HashPolicy__Output as HashPolicy__Output,
-} from '../../xds/generated/envoy/config/route/v3/RouteAction.js';
-import type { FieldPath } from '../../xds/proto-json.js';
+
 import { combineHash, hashString } from '../../lib/hash.js';
+import type { _envoy_config_route_v3_RouteAction_HashPolicy__Output as HashPolicy__Output } from '../../xds/generated/envoy/config/route/v3/RouteAction.js';
+import type { FieldPath } from '../../xds/proto-json.js';
 import { type ConfigError, checkSupported } from '../config/config-error.js';
 import { asciiLower } from '../matchers/ascii.js';
 import { checkHeaderName } from '../matchers/field-checks.js';
@@ -55,8 +54,18 @@ export function compileHashPolicies(
   };
 }
 
-function compileMethod(policy: HashPolicy__Output, path: FieldPath, errors: ConfigError[]): HashMethod | undefined {
-  checkSupported(POLICY, policy, ['header', 'cookie', 'connection_properties', 'query_parameter', 'terminal'], path, errors);
+function compileMethod(
+  policy: HashPolicy__Output,
+  path: FieldPath,
+  errors: ConfigError[],
+): HashMethod | undefined {
+  checkSupported(
+    POLICY,
+    policy,
+    ['header', 'cookie', 'connection_properties', 'query_parameter', 'terminal'],
+    path,
+    errors,
+  );
   switch (policy.policy_specifier) {
     case 'header': {
       const header = policy.header!;
@@ -85,7 +94,13 @@ function compileMethod(policy: HashPolicy__Output, path: FieldPath, errors: Conf
       };
     }
     case 'connection_properties': {
-      checkSupported(`${POLICY}.ConnectionProperties`, policy.connection_properties!, ['source_ip'], [...path, 'connection_properties'], errors);
+      checkSupported(
+        `${POLICY}.ConnectionProperties`,
+        policy.connection_properties!,
+        ['source_ip'],
+        [...path, 'connection_properties'],
+        errors,
+      );
       // source_ip: false adds no hash method at all (HashPolicyImpl's constructor).
       if (!policy.connection_properties!.source_ip) return () => undefined;
       return (req) => (req.sourceAddress ? hashString(req.sourceAddress) : undefined);
@@ -102,7 +117,8 @@ function compileMethod(policy: HashPolicy__Output, path: FieldPath, errors: Conf
       };
     }
     default:
-      if (policy.policy_specifier === undefined) errors.push({ path, message: 'one hash policy specifier is required' });
+      if (policy.policy_specifier === undefined)
+        errors.push({ path, message: 'one hash policy specifier is required' });
       return undefined; // filter_state is reported by checkSupported
   }
 }

@@ -21,13 +21,19 @@ describe('compileHeaderFormat', () => {
   it('substitutes connection and request commands', () => {
     assert.equal(format('%DOWNSTREAM_REMOTE_ADDRESS%'), '10.0.0.1:5555');
     assert.equal(format('ip=%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%;'), 'ip=10.0.0.1;');
-    assert.equal(format('%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%', [], { downstreamRemoteAddress: '[::1]:80' }), '::1');
+    assert.equal(
+      format('%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%', [], { downstreamRemoteAddress: '[::1]:80' }),
+      '::1',
+    );
     assert.equal(format('%DOWNSTREAM_LOCAL_ADDRESS%'), '10.0.0.2:8080');
     assert.equal(format('%UPSTREAM_REMOTE_ADDRESS%', [], { upstreamHost: '10.1.1.1:80' }), '10.1.1.1:80');
     assert.equal(format('%UPSTREAM_REMOTE_ADDRESS%'), ''); // nothing to show yet
     assert.equal(format('%PROTOCOL%'), 'HTTP/1.1');
     assert.equal(format('%HOSTNAME%'), hostname());
-    assert.equal(format('%START_TIME%', [], { startTime: Date.UTC(2024, 0, 2, 3, 4, 5, 6) }), '2024-01-02T03:04:05.006Z');
+    assert.equal(
+      format('%START_TIME%', [], { startTime: Date.UTC(2024, 0, 2, 3, 4, 5, 6) }),
+      '2024-01-02T03:04:05.006Z',
+    );
   });
 
   it('reads request headers with an alternative and a length limit', () => {

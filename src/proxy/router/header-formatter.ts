@@ -22,7 +22,11 @@ type Command = (input: FormatInput) => string | undefined;
 
 const COMMAND = /^%([A-Z][A-Z0-9_]*)(?:\(([^)]*)\))?(?::(\d+))?%/;
 
-export function compileHeaderFormat(format: string, path: FieldPath, errors: ConfigError[]): HeaderFormatter | undefined {
+export function compileHeaderFormat(
+  format: string,
+  path: FieldPath,
+  errors: ConfigError[],
+): HeaderFormatter | undefined {
   if (!format.includes('%')) return () => format;
   const parts: (string | Command)[] = [];
   let literal = '';
@@ -39,7 +43,10 @@ export function compileHeaderFormat(format: string, path: FieldPath, errors: Con
     }
     const match = COMMAND.exec(format.slice(i));
     if (!match) {
-      errors.push({ path, message: `invalid '%' at position ${i}: expected %COMMAND% (write %% for a literal %)` });
+      errors.push({
+        path,
+        message: `invalid '%' at position ${i}: expected %COMMAND% (write %% for a literal %)`,
+      });
       return undefined;
     }
     const command = compileCommand(match[1]!, match[2], path, errors);
@@ -58,7 +65,12 @@ export function compileHeaderFormat(format: string, path: FieldPath, errors: Con
   };
 }
 
-function compileCommand(name: string, args: string | undefined, path: FieldPath, errors: ConfigError[]): Command | undefined {
+function compileCommand(
+  name: string,
+  args: string | undefined,
+  path: FieldPath,
+  errors: ConfigError[],
+): Command | undefined {
   const noArgs = (command: Command): Command | undefined => {
     if (args === undefined) return command;
     errors.push({ path, message: `%${name}% takes no arguments` });
@@ -110,7 +122,8 @@ function compileCommand(name: string, args: string | undefined, path: FieldPath,
 
 /** %REQ% reads the first value; Host and :authority are the same header in Envoy. */
 function requestHeaderForFormat(headers: readonly string[], name: string): string | undefined {
-  if (name === ':authority' || name === 'host') return firstHeader(headers, ':authority') ?? firstHeader(headers, 'host');
+  if (name === ':authority' || name === 'host')
+    return firstHeader(headers, ':authority') ?? firstHeader(headers, 'host');
   return firstHeader(headers, name);
 }
 

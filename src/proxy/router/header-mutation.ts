@@ -15,8 +15,17 @@ import { checkHeaderName, checkHeaderValue } from '../matchers/field-checks.js';
 import { compileHeaderFormat, type FormatInput, type HeaderFormatter } from './header-formatter.js';
 import { hasHeader, removeHeader, setHeader } from './headers.js';
 
-type AppendAction = 'APPEND_IF_EXISTS_OR_ADD' | 'ADD_IF_ABSENT' | 'OVERWRITE_IF_EXISTS_OR_ADD' | 'OVERWRITE_IF_EXISTS';
-const APPEND_ACTIONS: readonly string[] = ['APPEND_IF_EXISTS_OR_ADD', 'ADD_IF_ABSENT', 'OVERWRITE_IF_EXISTS_OR_ADD', 'OVERWRITE_IF_EXISTS'];
+type AppendAction =
+  | 'APPEND_IF_EXISTS_OR_ADD'
+  | 'ADD_IF_ABSENT'
+  | 'OVERWRITE_IF_EXISTS_OR_ADD'
+  | 'OVERWRITE_IF_EXISTS';
+const APPEND_ACTIONS: readonly string[] = [
+  'APPEND_IF_EXISTS_OR_ADD',
+  'ADD_IF_ABSENT',
+  'OVERWRITE_IF_EXISTS_OR_ADD',
+  'OVERWRITE_IF_EXISTS',
+];
 
 interface HeaderToAdd {
   readonly name: string;
@@ -39,8 +48,14 @@ export interface MutationFields {
   readonly remove: string;
 }
 
-export const REQUEST_FIELDS: MutationFields = { add: 'request_headers_to_add', remove: 'request_headers_to_remove' };
-export const RESPONSE_FIELDS: MutationFields = { add: 'response_headers_to_add', remove: 'response_headers_to_remove' };
+export const REQUEST_FIELDS: MutationFields = {
+  add: 'request_headers_to_add',
+  remove: 'request_headers_to_remove',
+};
+export const RESPONSE_FIELDS: MutationFields = {
+  add: 'response_headers_to_add',
+  remove: 'response_headers_to_remove',
+};
 
 /** Undefined when both lists are empty (nothing to do) or on error (see `errors`). */
 export function compileHeaderMutations(
@@ -53,12 +68,16 @@ export function compileHeaderMutations(
   if (toAdd.length === 0 && toRemove.length === 0) return undefined;
   const before = errors.length;
   if (toAdd.length > MAX_HEADERS_TO_ADD) {
-    errors.push({ path: [...path, fields.add], message: `at most ${MAX_HEADERS_TO_ADD} headers may be added` });
+    errors.push({
+      path: [...path, fields.add],
+      message: `at most ${MAX_HEADERS_TO_ADD} headers may be added`,
+    });
   }
   const removals: string[] = [];
   toRemove.forEach((name, i) => {
     const itemPath = [...path, fields.remove, i];
-    if (checkHeaderName(name, itemPath, errors) && checkModifiable(name, itemPath, 'removed', errors)) removals.push(asciiLower(name));
+    if (checkHeaderName(name, itemPath, errors) && checkModifiable(name, itemPath, 'removed', errors))
+      removals.push(asciiLower(name));
   });
   const additions: HeaderToAdd[] = [];
   toAdd.forEach((option, i) => {
@@ -69,8 +88,18 @@ export function compileHeaderMutations(
   return { apply: (headers, input) => applyMutations(headers, input, removals, additions) };
 }
 
-function compileHeaderToAdd(option: HeaderValueOption__Output, path: FieldPath, errors: ConfigError[]): HeaderToAdd | undefined {
-  checkSupported('envoy.config.core.v3.HeaderValueOption', option, ['header', 'append', 'append_action', 'keep_empty_value'], path, errors);
+function compileHeaderToAdd(
+  option: HeaderValueOption__Output,
+  path: FieldPath,
+  errors: ConfigError[],
+): HeaderToAdd | undefined {
+  checkSupported(
+    'envoy.config.core.v3.HeaderValueOption',
+    option,
+    ['header', 'append', 'append_action', 'keep_empty_value'],
+    path,
+    errors,
+  );
   const header = option.header;
   if (!header) {
     errors.push({ path: [...path, 'header'], message: 'header is required' });
@@ -79,12 +108,19 @@ function compileHeaderToAdd(option: HeaderValueOption__Output, path: FieldPath, 
   const headerPath = [...path, 'header'];
   checkSupported('envoy.config.core.v3.HeaderValue', header, ['key', 'value'], headerPath, errors);
   const keyPath = [...headerPath, 'key'];
-  if (!checkHeaderName(header.key, keyPath, errors) || !checkModifiable(header.key, keyPath, 'modified', errors)) return undefined;
+  if (
+    !checkHeaderName(header.key, keyPath, errors) ||
+    !checkModifiable(header.key, keyPath, 'modified', errors)
+  )
+    return undefined;
   if (!checkHeaderValue(header.value, [...headerPath, 'value'], errors)) return undefined;
 
   let action: AppendAction;
   if (!APPEND_ACTIONS.includes(option.append_action)) {
-    errors.push({ path: [...path, 'append_action'], message: `unknown append_action ${String(option.append_action)}` });
+    errors.push({
+      path: [...path, 'append_action'],
+      message: `unknown append_action ${String(option.append_action)}`,
+    });
     return undefined;
   }
   if (option.append) {
@@ -110,7 +146,12 @@ function checkModifiable(name: string, path: FieldPath, verb: string, errors: Co
   return true;
 }
 
-function applyMutations(headers: string[], input: FormatInput, removals: readonly string[], additions: readonly HeaderToAdd[]): void {
+function applyMutations(
+  headers: string[],
+  input: FormatInput,
+  removals: readonly string[],
+  additions: readonly HeaderToAdd[],
+): void {
   for (const name of removals) removeHeader(headers, name);
   if (additions.length === 0) return;
   const overwrite: [string, string][] = [];

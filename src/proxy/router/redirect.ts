@@ -45,12 +45,17 @@ export function compileRedirect(
   const before = errors.length;
   checkSupported('envoy.config.route.v3.RedirectAction', redirect, SUPPORTED, path, errors);
   const status = STATUS[redirect.response_code];
-  if (status === undefined) errors.push({ path: [...path, 'response_code'], message: `unknown response_code ${String(redirect.response_code)}` });
+  if (status === undefined)
+    errors.push({
+      path: [...path, 'response_code'],
+      message: `unknown response_code ${String(redirect.response_code)}`,
+    });
   for (const field of ['host_redirect', 'path_redirect', 'prefix_rewrite'] as const) {
     const value = redirect[field];
     if (value !== undefined) checkHeaderValue(value, [...path, field], errors);
   }
-  if (redirect.port_redirect > 65535) errors.push({ path: [...path, 'port_redirect'], message: 'must be a port number' });
+  if (redirect.port_redirect > 65535)
+    errors.push({ path: [...path, 'port_redirect'], message: 'must be a port number' });
 
   let rewritePath: PathRewriter | undefined;
   if (redirect.path_rewrite_specifier === 'prefix_rewrite' && redirect.prefix_rewrite) {

@@ -10,7 +10,14 @@ import { parseQueryFirstValues } from '../matchers/query-string.js';
 import { joinedHeader } from './headers.js';
 import type { RouteRequest } from './types.js';
 
-const NO_REQUEST: RouteRequest = { authority: '', path: '/', method: 'GET', headers: [], scheme: 'http', sourceAddress: '' };
+const NO_REQUEST: RouteRequest = {
+  authority: '',
+  path: '/',
+  method: 'GET',
+  headers: [],
+  scheme: 'http',
+  sourceAddress: '',
+};
 
 /** Envoy keeps Host as the :authority pseudo-header (it maps a legacy "host" lookup to it too). */
 export function requestHeaderValue(request: RouteRequest, name: string): string | undefined {
@@ -58,14 +65,15 @@ export class RequestView implements HeaderSource, QuerySource {
    */
   pathForMatching(): string {
     if (this.matchPath === undefined) {
+      // Native indexOf scans beat a charCodeAt loop; paths rarely hold '#' (normalization strips it).
       const path = this.request.path;
-      let end = path.length;
-      for (let i = 0; i < path.length; i++) {
-        const code = path.charCodeAt(i);
-        if (code === 63 || code === 35 || (code === 59 && this.ignorePathParameters)) {
-          end = i;
-          break;
-        }
+      let end = path.indexOf('?');
+      if (end < 0) end = path.length;
+      const fragment = path.lastIndexOf('#', end);
+      if (fragment >= 0) end = path.indexOf('#');
+      if (this.ignorePathParameters) {
+        const parameters = path.indexOf(';');
+        if (parameters >= 0 && parameters < end) end = parameters;
       }
       this.matchPath = end === path.length ? path : path.slice(0, end);
     }

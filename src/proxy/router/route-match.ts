@@ -17,13 +17,53 @@ import { compileQueryParameterMatcher, type QueryPredicate } from '../matchers/q
 import { compileRegex } from '../matchers/regex.js';
 import type { RequestView } from './request-view.js';
 
+/** How the path is tested; kept as data so route() runs one monomorphic switch per route. */
+export const PATH_PREFIX = 0;
+export const PATH_EXACT = 1;
+export const PATH_SEPARATED_PREFIX = 2;
+export const PATH_REGEX = 3;
+export type PathKind =
+  | typeof PATH_PREFIX
+  | typeof PATH_EXACT
+  | typeof PATH_SEPARATED_PREFIX
+  | typeof PATH_REGEX;
+
 export interface CompiledMatch {
-  matches(view: RequestView): boolean;
+  readonly pathKind: PathKind;
+  /** The prefix or exact path, ASCII-lowered when ignoreCase. */
+  readonly pathValue: string;
+  readonly ignoreCase: boolean;
+  readonly regex: ((path: string) => boolean) | undefined;
+  /** grpc, headers, query_parameters and runtime_fraction together; undefined when none is set. */
+  readonly conditions: ((view: RequestView) => boolean) | undefined;
   /**
    * How much of the path prefix_rewrite replaces: the configured prefix/path (its length), or the
    * whole path without query for safe_regex routes (Envoy's "matched path").
    */
   readonly rewriteLength: number | 'whole-path';
+}
+
+/** Whether `match` holds for the request in `view`. */
+export function matchesRequest(match: CompiledMatch, view: RequestView): boolean {
+  return (
+    matchesPath(match, view.pathForMatching()) && (match.conditions === undefined || match.conditions(view))
+  );
+}
+
+export function matchesPath(match: CompiledMatch, path: string): boolean {
+  const value = match.pathValue;
+  switch (match.pathKind) {
+    case PATH_PREFIX:
+      return match.ignoreCase ? startsWithIgnoreCase(path, value) : path.startsWith(value);
+    case PATH_EXACT:
+      return match.ignoreCase ? equalsIgnoreCase(path, value) : path === value;
+    case PATH_SEPARATED_PREFIX: {
+      const starts = match.ignoreCase ? startsWithIgnoreCase(path, value) : path.startsWith(value);
+      return starts && (path.length === value.length || path.charCodeAt(value.length) === 47);
+    }
+    case PATH_REGEX:
+      return match.regex!(path);
+  }
 }
 
 const SUPPORTED = [
@@ -39,11 +79,13 @@ const SUPPORTED = [
 ] as const;
 
 // PGV on path_separated_prefix: no query or fragment, and no trailing slash.
-const PATH_SEPARATED_PREFIX = /^[^?#]+[^?#/]$/;
+const PATH_SEPARATED_PREFIX_PATTERN = /^[^?#]+[^?#/]$/;
 
-type PathPredicate = (path: string) => boolean;
-
-export function compileRouteMatch(match: RouteMatch__Output | null, path: FieldPath, errors: ConfigError[]): CompiledMatch | undefined {
+export function compileRouteMatch(
+  match: RouteMatch__Output | null,
+  path: FieldPath,
+  errors: ConfigError[],
+): CompiledMatch | undefined {
   if (!match) {
     errors.push({ path, message: 'match is required' });
     return undefined;
@@ -63,76 +105,78 @@ export function compileRouteMatch(match: RouteMatch__Output | null, path: FieldP
     const predicate = compileQueryParameterMatcher(query, [...path, 'query_parameters', i], errors);
     if (predicate) queries.push(predicate);
   });
-  const fraction = match.runtime_fraction ? compileRuntimeFraction(match.runtime_fraction, [...path, 'runtime_fraction'], errors) : undefined;
+  const fraction = match.runtime_fraction
+    ? compileRuntimeFraction(match.runtime_fraction, [...path, 'runtime_fraction'], errors)
+    : undefined;
   if (!pathMatch || errors.length > before) return undefined;
 
-  const matchesPath = pathMatch.test;
   const grpc = match.grpc !== null;
+  const checks = grpc || headers.length > 0 || queries.length > 0 || fraction !== undefined;
   return {
-    rewriteLength: pathMatch.rewriteLength,
-    matches(view) {
-      if (!matchesPath(view.pathForMatching())) return false;
-      if (grpc && !isGrpc(view.joinedHeader('content-type'))) return false;
-      for (const header of headers) if (!header(view)) return false;
-      for (const query of queries) if (!query(view)) return false;
-      return fraction === undefined || fraction(view.randomFraction());
-    },
+    ...pathMatch,
+    conditions: checks
+      ? (view) => {
+          if (grpc && !isGrpc(view.joinedHeader('content-type'))) return false;
+          for (const header of headers) if (!header(view)) return false;
+          for (const query of queries) if (!query(view)) return false;
+          return fraction === undefined || fraction(view.randomFraction());
+        }
+      : undefined,
   };
 }
+
+type PathMatch = Pick<CompiledMatch, 'pathKind' | 'pathValue' | 'ignoreCase' | 'regex' | 'rewriteLength'>;
 
 function compilePathMatch(
   match: RouteMatch__Output,
   caseSensitive: boolean,
   path: FieldPath,
   errors: ConfigError[],
-): { test: PathPredicate; rewriteLength: number | 'whole-path' } | undefined {
+): PathMatch | undefined {
+  const literal = (pathKind: PathKind, value: string): PathMatch => ({
+    pathKind,
+    pathValue: caseSensitive ? value : asciiLower(value),
+    ignoreCase: !caseSensitive,
+    regex: undefined,
+    rewriteLength: value.length,
+  });
   switch (match.path_specifier) {
-    case 'prefix': {
-      const prefix = match.prefix ?? '';
-      return { test: prefixTest(prefix, caseSensitive), rewriteLength: prefix.length };
-    }
-    case 'path': {
-      const exact = match.path ?? '';
-      const lower = asciiLower(exact);
-      return {
-        test: caseSensitive ? (p) => p === exact : (p) => equalsIgnoreCase(p, lower),
-        rewriteLength: exact.length,
-      };
-    }
+    case 'prefix':
+      return literal(PATH_PREFIX, match.prefix ?? '');
+    case 'path':
+      return literal(PATH_EXACT, match.path ?? '');
     case 'path_separated_prefix': {
       const prefix = match.path_separated_prefix ?? '';
-      if (!PATH_SEPARATED_PREFIX.test(prefix)) {
+      if (!PATH_SEPARATED_PREFIX_PATTERN.test(prefix)) {
         errors.push({
           path: [...path, 'path_separated_prefix'],
           message: 'must be non-empty, without ? or #, and must not end with /',
         });
         return undefined;
       }
-      const startsWith = prefixTest(prefix, caseSensitive);
-      const length = prefix.length;
-      return {
-        test: (p) => startsWith(p) && (p.length === length || p.charCodeAt(length) === 47),
-        rewriteLength: length,
-      };
+      return literal(PATH_SEPARATED_PREFIX, prefix);
     }
     case 'safe_regex': {
       const regex = compileRegex(match.safe_regex ?? null, [...path, 'safe_regex'], errors);
-      return regex ? { test: regex.fullMatch, rewriteLength: 'whole-path' } : undefined;
+      if (!regex) return undefined;
+      return {
+        pathKind: PATH_REGEX,
+        pathValue: '',
+        ignoreCase: false,
+        regex: regex.fullMatch,
+        rewriteLength: 'whole-path',
+      };
     }
     default:
       // connect_matcher and path_match_policy are reported by checkSupported.
       if (match.path_specifier === undefined) {
-        errors.push({ path, message: 'one of prefix, path, safe_regex or path_separated_prefix is required' });
+        errors.push({
+          path,
+          message: 'one of prefix, path, safe_regex or path_separated_prefix is required',
+        });
       }
       return undefined;
   }
-}
-
-function prefixTest(prefix: string, caseSensitive: boolean): PathPredicate {
-  if (prefix === '') return () => true;
-  if (caseSensitive) return (p) => p.startsWith(prefix);
-  const lower = asciiLower(prefix);
-  return (p) => startsWithIgnoreCase(p, lower);
 }
 
 /** Grpc::Common::hasGrpcContentType: exactly application/grpc or application/grpc+<suffix>. */
@@ -141,7 +185,11 @@ export function isGrpc(contentType: string | undefined): boolean {
   return contentType.length === 16 || contentType.charCodeAt(16) === 43; // '+'
 }
 
-const DENOMINATORS: Readonly<Record<string, number>> = { HUNDRED: 100, TEN_THOUSAND: 10_000, MILLION: 1_000_000 };
+const DENOMINATORS: Readonly<Record<string, number>> = {
+  HUNDRED: 100,
+  TEN_THOUSAND: 10_000,
+  MILLION: 1_000_000,
+};
 
 /**
  * runtime_fraction: matches when `random % denominator < numerator`
@@ -153,7 +201,13 @@ function compileRuntimeFraction(
   path: FieldPath,
   errors: ConfigError[],
 ): ((random: number) => boolean) | undefined {
-  checkSupported('envoy.config.core.v3.RuntimeFractionalPercent', fraction, ['default_value', 'runtime_key'], path, errors);
+  checkSupported(
+    'envoy.config.core.v3.RuntimeFractionalPercent',
+    fraction,
+    ['default_value', 'runtime_key'],
+    path,
+    errors,
+  );
   const value = fraction.default_value;
   if (!value) {
     errors.push({ path: [...path, 'default_value'], message: 'default_value is required' });
@@ -161,7 +215,10 @@ function compileRuntimeFraction(
   }
   const denominator = DENOMINATORS[value.denominator];
   if (denominator === undefined) {
-    errors.push({ path: [...path, 'default_value', 'denominator'], message: `unknown denominator ${String(value.denominator)}` });
+    errors.push({
+      path: [...path, 'default_value', 'denominator'],
+      message: `unknown denominator ${String(value.denominator)}`,
+    });
     return undefined;
   }
   const numerator = value.numerator;

@@ -9,8 +9,14 @@ import { type ConfigError, checkSupported } from '../config/config-error.js';
 import { DEFAULT_MAX_DIRECT_RESPONSE_BODY_SIZE_BYTES } from './direct-response.js';
 import { DomainIndex } from './domain-index.js';
 import type { FormatInput } from './header-formatter.js';
-import { compileHeaderMutations, type HeaderMutations, REQUEST_FIELDS, RESPONSE_FIELDS } from './header-mutation.js';
+import {
+  compileHeaderMutations,
+  type HeaderMutations,
+  REQUEST_FIELDS,
+  RESPONSE_FIELDS,
+} from './header-mutation.js';
 import { RequestView } from './request-view.js';
+import { matchesPath, PATH_EXACT, PATH_PREFIX } from './route-match.js';
 import { DEFERRED_ROUTE_CONFIGURATION_FIELDS } from './supported-fields.js';
 import type { HeaderFormatContext, RouteDecision, RouteRequest, RouteTable } from './types.js';
 import { compileVirtualHost, type VirtualHostEntry } from './virtual-host.js';
@@ -55,10 +61,14 @@ export function compileRouteConfiguration(
   checkSupported('envoy.config.route.v3.RouteConfiguration', config, SUPPORTED, path, errors);
   // Envoy checks route clusters against its cluster manager when asked; the router has none.
   if (config.validate_clusters?.value) {
-    errors.push({ path: [...path, 'validate_clusters'], message: 'validate_clusters: true is not supported (clusters are resolved per request)' });
+    errors.push({
+      path: [...path, 'validate_clusters'],
+      message: 'validate_clusters: true is not supported (clusters are resolved per request)',
+    });
   }
   const limits = {
-    maxDirectResponseBodyBytes: config.max_direct_response_body_size_bytes?.value ?? DEFAULT_MAX_DIRECT_RESPONSE_BODY_SIZE_BYTES,
+    maxDirectResponseBodyBytes:
+      config.max_direct_response_body_size_bytes?.value ?? DEFAULT_MAX_DIRECT_RESPONSE_BODY_SIZE_BYTES,
   };
   const domains = new DomainIndex<VirtualHostEntry>(config.ignore_port_in_host_matching);
   config.virtual_hosts.forEach((host, i) => {
@@ -70,8 +80,20 @@ export function compileRouteConfiguration(
       if (duplicate) errors.push({ path: [...hostPath, 'domains', j], message: duplicate });
     });
   });
-  const requestHeaderMutations = compileHeaderMutations(config.request_headers_to_add, config.request_headers_to_remove, path, REQUEST_FIELDS, errors);
-  const responseHeaderMutations = compileHeaderMutations(config.response_headers_to_add, config.response_headers_to_remove, path, RESPONSE_FIELDS, errors);
+  const requestHeaderMutations = compileHeaderMutations(
+    config.request_headers_to_add,
+    config.request_headers_to_remove,
+    path,
+    REQUEST_FIELDS,
+    errors,
+  );
+  const responseHeaderMutations = compileHeaderMutations(
+    config.response_headers_to_add,
+    config.response_headers_to_remove,
+    path,
+    RESPONSE_FIELDS,
+    errors,
+  );
   if (errors.length > 0) return { ok: false, errors };
   return {
     ok: true,
@@ -107,11 +129,28 @@ class CompiledRouteTable implements RouteTable {
   route(request: RouteRequest): RouteDecision | undefined {
     const host = this.domains.find(request.authority);
     if (!host) return undefined;
-    const tlsRedirect = host.tlsRedirect(request);
-    if (tlsRedirect) return tlsRedirect;
+    if (host.requireTls !== 'NONE') {
+      const tlsRedirect = host.tlsRedirect(request);
+      if (tlsRedirect) return tlsRedirect;
+    }
     const view = this.view;
     view.reset(request);
-    for (const entry of host.routes) if (entry.match.matches(view)) return entry.decision;
+    const path = view.pathForMatching();
+    const routes = host.routes;
+    for (let i = 0; i < routes.length; i++) {
+      const entry = routes[i]!;
+      const match = entry.match;
+      // Case-sensitive prefix and exact paths, the common kinds, are tested inline: a call per
+      // route costs as much as the comparison itself.
+      const kind = match.pathKind;
+      const pathMatches =
+        match.ignoreCase || kind > PATH_EXACT
+          ? matchesPath(match, path)
+          : kind === PATH_PREFIX
+            ? path.startsWith(match.pathValue)
+            : path === match.pathValue;
+      if (pathMatches && (match.conditions === undefined || match.conditions(view))) return entry.decision;
+    }
     return undefined;
   }
 }
@@ -121,7 +160,12 @@ class CompiledRouteTable implements RouteTable {
  * first, then route, virtual host and route configuration, where the level applied last wins
  * (config_impl.cc getHeaderParsers; most_specific_header_mutations_wins reverses the three).
  */
-export function mutateRequestHeaders(headers: string[], decision: RouteDecision, table: RouteTable, ctx: HeaderFormatContext): string[] {
+export function mutateRequestHeaders(
+  headers: string[],
+  decision: RouteDecision,
+  table: RouteTable,
+  ctx: HeaderFormatContext,
+): string[] {
   const input: FormatInput = { context: ctx, requestHeaders: headers };
   ctx.clusterTarget?.requestMutations?.apply(headers, input);
   for (const mutations of levels(decision, table, 'request')) mutations?.apply(headers, input);
@@ -129,14 +173,23 @@ export function mutateRequestHeaders(headers: string[], decision: RouteDecision,
 }
 
 /** Response-side counterpart of mutateRequestHeaders; %REQ()% reads ctx.requestHeaders. */
-export function mutateResponseHeaders(headers: string[], decision: RouteDecision, table: RouteTable, ctx: HeaderFormatContext): string[] {
+export function mutateResponseHeaders(
+  headers: string[],
+  decision: RouteDecision,
+  table: RouteTable,
+  ctx: HeaderFormatContext,
+): string[] {
   const input: FormatInput = { context: ctx, requestHeaders: ctx.requestHeaders };
   ctx.clusterTarget?.responseMutations?.apply(headers, input);
   for (const mutations of levels(decision, table, 'response')) mutations?.apply(headers, input);
   return headers;
 }
 
-function levels(decision: RouteDecision, table: RouteTable, side: 'request' | 'response'): (HeaderMutations | undefined)[] {
+function levels(
+  decision: RouteDecision,
+  table: RouteTable,
+  side: 'request' | 'response',
+): (HeaderMutations | undefined)[] {
   // Envoy's synthesized require_tls redirect finalizes no headers.
   if (decision.route.isTlsRedirect) return [];
   const pick = side === 'request' ? 'requestHeaderMutations' : 'responseHeaderMutations';

@@ -5,13 +5,28 @@
  */
 
 /** RouteAction fields for the retry, mirroring, CORS and rate-limit work. */
-export const DEFERRED_ROUTE_ACTION_FIELDS = ['retry_policy', 'request_mirror_policies', 'cors', 'rate_limits', 'include_vh_rate_limits'] as const;
+export const DEFERRED_ROUTE_ACTION_FIELDS = [
+  'retry_policy',
+  'request_mirror_policies',
+  'cors',
+  'rate_limits',
+  'include_vh_rate_limits',
+] as const;
 
-export const DEFERRED_VIRTUAL_HOST_FIELDS = ['retry_policy', 'request_mirror_policies', 'cors', 'typed_per_filter_config', 'rate_limits'] as const;
+export const DEFERRED_VIRTUAL_HOST_FIELDS = [
+  'retry_policy',
+  'request_mirror_policies',
+  'cors',
+  'typed_per_filter_config',
+  'rate_limits',
+] as const;
 
 export const DEFERRED_ROUTE_FIELDS = ['typed_per_filter_config'] as const;
 
-export const DEFERRED_ROUTE_CONFIGURATION_FIELDS = ['request_mirror_policies', 'typed_per_filter_config'] as const;
+export const DEFERRED_ROUTE_CONFIGURATION_FIELDS = [
+  'request_mirror_policies',
+  'typed_per_filter_config',
+] as const;
 
 /**
  * Informational fields with no routing behaviour, kept in `raw`: route/virtual host/route config

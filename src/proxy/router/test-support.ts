@@ -7,7 +7,10 @@ import { compileRouteConfiguration } from './route-table.js';
 import type { HeaderFormatContext, RouteRequest, RouteTable } from './types.js';
 
 export function decodeRouteConfiguration(json: unknown): RouteConfiguration__Output {
-  const decoded = decodeProtoJson<RouteConfiguration__Output>('envoy.config.route.v3.RouteConfiguration', json);
+  const decoded = decodeProtoJson<RouteConfiguration__Output>(
+    'envoy.config.route.v3.RouteConfiguration',
+    json,
+  );
   assert.ok(decoded.ok, `decode failed: ${JSON.stringify(!decoded.ok && decoded.errors)}`);
   return decoded.value;
 }

@@ -1,6 +1,7 @@
 /** The router's public types; route-table.ts re-exports them as the API the HTTP layer uses. */
-import type { RouteAction__Output } from '../../xds/generated/envoy/config/route/v3/RouteAction.js';
+
 import type { Route__Output } from '../../xds/generated/envoy/config/route/v3/Route.js';
+import type { RouteAction__Output } from '../../xds/generated/envoy/config/route/v3/RouteAction.js';
 import type { RouteConfiguration__Output } from '../../xds/generated/envoy/config/route/v3/RouteConfiguration.js';
 import type { VirtualHost__Output } from '../../xds/generated/envoy/config/route/v3/VirtualHost.js';
 import type { HeaderMutations } from './header-mutation.js';

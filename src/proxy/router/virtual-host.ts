@@ -35,6 +35,7 @@ export interface RouteEntry {
 export interface VirtualHostEntry {
   readonly virtualHost: CompiledVirtualHost;
   readonly routes: readonly RouteEntry[];
+  readonly requireTls: 'NONE' | 'EXTERNAL_ONLY' | 'ALL';
   /** The decision require_tls forces for this request, if any. */
   tlsRedirect(req: RouteRequest): RouteDecision | undefined;
 }
@@ -48,10 +49,16 @@ export function compileVirtualHost(
   const before = errors.length;
   checkSupported('envoy.config.route.v3.VirtualHost', host, SUPPORTED, path, errors);
   if (host.name === '') errors.push({ path: [...path, 'name'], message: 'must not be empty' });
-  if (host.domains.length === 0) errors.push({ path: [...path, 'domains'], message: 'at least one domain is required' });
-  host.domains.forEach((domain, i) => checkHeaderValue(domain, [...path, 'domains', i], errors));
+  if (host.domains.length === 0)
+    errors.push({ path: [...path, 'domains'], message: 'at least one domain is required' });
+  host.domains.forEach((domain, i) => {
+    checkHeaderValue(domain, [...path, 'domains', i], errors);
+  });
   if (!['NONE', 'EXTERNAL_ONLY', 'ALL'].includes(host.require_tls)) {
-    errors.push({ path: [...path, 'require_tls'], message: `unknown require_tls ${String(host.require_tls)}` });
+    errors.push({
+      path: [...path, 'require_tls'],
+      message: `unknown require_tls ${String(host.require_tls)}`,
+    });
   }
 
   const routes: CompiledRoute[] = [];
@@ -63,8 +70,20 @@ export function compileVirtualHost(
       compiledRoutes.push(compiled);
     }
   });
-  const requestHeaderMutations = compileHeaderMutations(host.request_headers_to_add, host.request_headers_to_remove, path, REQUEST_FIELDS, errors);
-  const responseHeaderMutations = compileHeaderMutations(host.response_headers_to_add, host.response_headers_to_remove, path, RESPONSE_FIELDS, errors);
+  const requestHeaderMutations = compileHeaderMutations(
+    host.request_headers_to_add,
+    host.request_headers_to_remove,
+    path,
+    REQUEST_FIELDS,
+    errors,
+  );
+  const responseHeaderMutations = compileHeaderMutations(
+    host.response_headers_to_add,
+    host.response_headers_to_remove,
+    path,
+    RESPONSE_FIELDS,
+    errors,
+  );
   if (errors.length > before) return undefined;
 
   const virtualHost: CompiledVirtualHost = {
@@ -78,17 +97,24 @@ export function compileVirtualHost(
   return {
     virtualHost,
     routes: compiledRoutes.map(({ route, match }) => ({ match, decision: { virtualHost, route } })),
+    requireTls: host.require_tls as VirtualHostEntry['requireTls'],
     tlsRedirect: tlsRedirectFor(host.require_tls, virtualHost),
   };
 }
 
-function tlsRedirectFor(requireTls: string, virtualHost: CompiledVirtualHost): (req: RouteRequest) => RouteDecision | undefined {
+function tlsRedirectFor(
+  requireTls: string,
+  virtualHost: CompiledVirtualHost,
+): (req: RouteRequest) => RouteDecision | undefined {
   if (requireTls === 'NONE') return () => undefined;
   const decision: RouteDecision = {
     virtualHost,
     route: {
       name: '',
-      action: { kind: 'redirect', redirect: (req) => ({ status: 301, location: `https://${req.authority}${req.path}` }) },
+      action: {
+        kind: 'redirect',
+        redirect: (req) => ({ status: 301, location: `https://${req.authority}${req.path}` }),
+      },
       requestHeaderMutations: undefined,
       responseHeaderMutations: undefined,
       isTlsRedirect: true,
@@ -97,5 +123,6 @@ function tlsRedirectFor(requireTls: string, virtualHost: CompiledVirtualHost): (
   };
   if (requireTls === 'ALL') return (req) => (req.scheme === 'https' ? undefined : decision);
   // EXTERNAL_ONLY: requests Envoy marked internal (x-envoy-internal: true) may stay on http.
-  return (req) => (req.scheme === 'https' || firstHeader(req.headers, 'x-envoy-internal') === 'true' ? undefined : decision);
+  return (req) =>
+    req.scheme === 'https' || firstHeader(req.headers, 'x-envoy-internal') === 'true' ? undefined : decision;
 }

@@ -45,45 +45,79 @@ export function compileWeightedClusters(
   const before = errors.length;
   // runtime_key_prefix is accepted: without a runtime layer every weight is its configured value.
   checkSupported('envoy.config.route.v3.WeightedCluster', config, SUPPORTED, path, errors);
-  if (config.clusters.length === 0) errors.push({ path: [...path, 'clusters'], message: 'at least one cluster is required' });
+  if (config.clusters.length === 0)
+    errors.push({ path: [...path, 'clusters'], message: 'at least one cluster is required' });
 
   const entries: Entry[] = [];
   let total = 0;
   config.clusters.forEach((cluster, i) => {
     const entryPath = [...path, 'clusters', i];
-    checkSupported('envoy.config.route.v3.WeightedCluster.ClusterWeight', cluster, ENTRY_SUPPORTED, entryPath, errors);
+    checkSupported(
+      'envoy.config.route.v3.WeightedCluster.ClusterWeight',
+      cluster,
+      ENTRY_SUPPORTED,
+      entryPath,
+      errors,
+    );
     if ((cluster.name === '') === (cluster.cluster_header === '')) {
       errors.push({ path: entryPath, message: 'exactly one of name or cluster_header is required' });
       return;
     }
-    if (cluster.cluster_header !== '' && !checkHeaderName(cluster.cluster_header, [...entryPath, 'cluster_header'], errors)) return;
+    if (
+      cluster.cluster_header !== '' &&
+      !checkHeaderName(cluster.cluster_header, [...entryPath, 'cluster_header'], errors)
+    )
+      return;
     if (!cluster.weight) {
       errors.push({ path: [...entryPath, 'weight'], message: 'weight is required' });
       return;
     }
     const hostRewrite = cluster.host_rewrite_literal;
-    if (hostRewrite !== undefined && !checkHeaderValue(hostRewrite, [...entryPath, 'host_rewrite_literal'], errors)) return;
+    if (
+      hostRewrite !== undefined &&
+      !checkHeaderValue(hostRewrite, [...entryPath, 'host_rewrite_literal'], errors)
+    )
+      return;
     total += cluster.weight.value;
     entries.push({
       weight: cluster.weight.value,
       clusterHeader: cluster.cluster_header === '' ? undefined : asciiLower(cluster.cluster_header),
       target: {
         name: cluster.name,
-        requestMutations: compileHeaderMutations(cluster.request_headers_to_add, cluster.request_headers_to_remove, entryPath, REQUEST_FIELDS, errors),
-        responseMutations: compileHeaderMutations(cluster.response_headers_to_add, cluster.response_headers_to_remove, entryPath, RESPONSE_FIELDS, errors),
+        requestMutations: compileHeaderMutations(
+          cluster.request_headers_to_add,
+          cluster.request_headers_to_remove,
+          entryPath,
+          REQUEST_FIELDS,
+          errors,
+        ),
+        responseMutations: compileHeaderMutations(
+          cluster.response_headers_to_add,
+          cluster.response_headers_to_remove,
+          entryPath,
+          RESPONSE_FIELDS,
+          errors,
+        ),
         hostRewrite: hostRewrite === '' ? undefined : hostRewrite,
       },
     });
   });
-  if (total > MAX_TOTAL_WEIGHT) errors.push({ path: [...path, 'clusters'], message: `the sum of weights exceeds ${MAX_TOTAL_WEIGHT}` });
+  if (total > MAX_TOTAL_WEIGHT)
+    errors.push({ path: [...path, 'clusters'], message: `the sum of weights exceeds ${MAX_TOTAL_WEIGHT}` });
   if (entries.length === config.clusters.length && total === 0 && entries.length > 0) {
     errors.push({ path: [...path, 'clusters'], message: 'the sum of weights must be greater than 0' });
   }
   // total_weight is deprecated; older Envoy required it to equal the sum, so a mismatch is refused.
   if (config.total_weight && config.total_weight.value !== total) {
-    errors.push({ path: [...path, 'total_weight'], message: `total_weight ${config.total_weight.value} does not equal the sum of weights ${total}` });
+    errors.push({
+      path: [...path, 'total_weight'],
+      message: `total_weight ${config.total_weight.value} does not equal the sum of weights ${total}`,
+    });
   }
-  const randomHeader = config.header_name === undefined || config.header_name === '' ? undefined : asciiLower(config.header_name);
+  const randomHeader =
+    config.header_name === undefined || config.header_name === ''
+      ? undefined
+      : asciiLower(config.header_name);
   if (randomHeader !== undefined) checkHeaderName(randomHeader, [...path, 'header_name'], errors);
   if (errors.length > before) return undefined;
 
