@@ -71,7 +71,7 @@ export function makePlan(quick: boolean): Plan {
     mode: 'full',
     repetitions: 3,
     falseStartSeconds: 2,
-    wrkSeconds: 7,
+    wrkSeconds: 6,
     fixedWarmupSeconds: 3,
     fixedSeconds: 20,
     validationSeconds: 5,

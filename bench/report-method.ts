@@ -39,6 +39,7 @@ function validationText(run: BenchRun): string {
 export function methodSection(run: BenchRun): string {
   const p = run.plan;
   const wrkCases = p.wrkCases.map((c) => `${c.payload.label} with ${c.connections} connections`).join(', ');
+  const chain = p.chainCase;
   return `## Method
 
 - **Topology T** (benchmark.md §6.2): core 0 runs the load generator (wrk or ours) and the origin (nginx,
@@ -58,7 +59,7 @@ export function methodSection(run: BenchRun): string {
   ${p.falseStartSeconds} s wrk burst (false start: JIT, allocators, connections), then the latency run, then the throughput runs.
   Tables give the median over repetitions and the min–max spread in parentheses.
 - **Latency** (open loop, wrk2's rule): our generator (\`bench/loadgen.ts\`, raw \`net\` sockets, minimal
-  Content-Length response reader) sends request *i* at t0 + i/R with R = ${rps(p.fixedRate)} rps over ${p.fixedConnections} keep-alive
+  response reader for Content-Length and chunked framing) sends request *i* at t0 + i/R with R = ${rps(p.fixedRate)} rps over ${p.fixedConnections} keep-alive
   connections (a due request takes a free connection or queues; beyond ${p.maxOutstanding} outstanding it is dropped and
   counted), ${p.fixedPayload.label} bodies. Latency = completion − *intended* send time (coordinated-omission
   correction). A worker thread sleeping with \`Atomics.wait\` wakes the schedule, because Node's 1 ms timers would
@@ -67,10 +68,19 @@ export function methodSection(run: BenchRun): string {
   (write → response end, no queueing) is given too. The generator runs in its own process pinned to core 0;
   its CPU share is recorded (keep it below ~70 %).
 - **Max throughput**: \`wrk -t1 -c<N> -d${p.wrkSeconds}s\` pinned to core 0 for ${wrkCases}. Closed loop: rps only,
-  its latencies are never quoted.
+  its latencies are never quoted; error responses are subtracted (the tables count 2xx/3xx only). Because
+  wrk and the origin share core 0, a fast one-hop proxy can reach the load side's ceiling (topology T's 2× check,
+  printed under the table). So each proxy is also measured as a **${chain.hops}-hop daisy chain** inside its one worker
+  on core 1 (DPbench's method: nginx servers, haproxy frontends or Skein listeners forwarding to each other,
+  the last to the origin; Skein's listeners each carry the full route table) with ${chain.payload.label} and
+  ${chain.connections} connections: its rps × ${chain.hops} estimates what one core can proxy per hop.
 - **Resources.** CPU = utime + stime from \`/proc/<pid>/stat\` of every process in the proxy's process group (nginx
   master + worker; threads included), read before and after a run; CPU per 1000 rps = (CPU s / wall s) /
   (rps / 1000), i.e. CPU seconds per 1000 requests. RSS and VmHWM from \`/proc/<pid>/status\`, summed over the group.
+- **Shared machine.** Other sessions may build and test on this machine at the same time. Every measurement
+  records the *foreign* CPU load: busy time from \`/proc/stat\` minus the CPU of the harness and its reaped children
+  (wrk, the generator), the origin and the SUT. The Status section flags measurements taken beside more than
+  0.15 of a core of other work.
 ${validationText(run)}
 - **Compromise, stated plainly.** benchmark.md asks for 30 s throughput runs, 30 s warm-up + 180 s measured latency
   runs and 5 repetitions: well over an hour for four paths. This ${p.mode} run uses ${p.repetitions} repetition(s),

@@ -7,8 +7,10 @@
  * A proxy that cannot start is reported as "not run: <reason>"; the others still run.
  */
 import { execFileSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { cleanupNow, installCleanupHandlers } from './cleanup.js';
 import { measureClusterScale } from './cluster-scale.js';
+import { startForeignLoadWindow } from './foreign-load.js';
 import { collectMachineFacts } from './machine.js';
 import { measureSut } from './measure-sut.js';
 import { startOrigin } from './origin.js';
@@ -83,6 +85,12 @@ async function main(): Promise<void> {
   pinSelfToCore0();
   const started = new Date();
   const machine = collectMachineFacts();
+  const quietWindow = startForeignLoadWindow([]);
+  await sleep(2000);
+  const foreignLoadBefore = quietWindow();
+  if (foreignLoadBefore > 0.15) {
+    log(`warning: other work is using ${foreignLoadBefore.toFixed(2)} cores; figures will be noisy`);
+  }
   log(`${plan.mode} run: ${only.join(', ')}; ${plan.repetitions} repetition(s)`);
 
   const origin = await startOrigin();
@@ -156,6 +164,7 @@ async function main(): Promise<void> {
     plan,
     machine,
     skeinLauncher: currentSkeinLauncher(),
+    foreignLoadBefore,
     validation,
     suts: results,
     clusterScale,
