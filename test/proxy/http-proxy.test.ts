@@ -94,6 +94,26 @@ describe('HTTP proxy', () => {
             },
             { match: { prefix: '/https' }, redirect: { https_redirect: true } },
             { match: { prefix: '/missing-cluster' }, route: { cluster: 'does-not-exist' } },
+            { match: { prefix: '/by-header' }, route: { cluster_header: 'x-cluster' } },
+            {
+              match: { prefix: '/weighted' },
+              route: {
+                weighted_clusters: {
+                  clusters: [
+                    {
+                      name: 'web',
+                      weight: 1,
+                      request_headers_to_add: [{ header: { key: 'x-picked', value: 'web' } }],
+                    },
+                    {
+                      name: 'api',
+                      weight: 1,
+                      request_headers_to_add: [{ header: { key: 'x-picked', value: 'api' } }],
+                    },
+                  ],
+                },
+              },
+            },
             { match: { prefix: '/no-endpoints' }, route: { cluster: 'empty' } },
             { match: { prefix: '/dead' }, route: { cluster: 'dead' } },
             { match: { prefix: '/broken/slow' }, route: { cluster: 'broken', timeout: '0.3s' } },
@@ -150,6 +170,21 @@ describe('HTTP proxy', () => {
     assert.equal(withPort.headers['x-upstream'], 'api');
     const otherPort = await get(proxy.port(), '/v1/x', { host: 'api.example.com:9999' });
     assert.equal(otherPort.headers['x-upstream'], 'web', 'a port not listed falls to the * virtual host');
+  });
+
+  it('routes by cluster_header and weighted_clusters with per-cluster header mutations', async () => {
+    const byHeader = await get(proxy.port(), '/by-header', { 'x-cluster': 'api' });
+    assert.equal(byHeader.headers['x-upstream'], 'api');
+    assert.equal((await get(proxy.port(), '/by-header')).status, 503, 'no header: cluster not found');
+    assert.equal((await get(proxy.port(), '/by-header', { 'x-cluster': 'nope' })).status, 503);
+    const seen = new Set<string>();
+    for (let i = 0; i < 40; i++) {
+      const response = await get(proxy.port(), '/weighted');
+      const picked = echo(response.body).headers['x-picked'];
+      assert.equal(picked, response.headers['x-upstream'], 'the entry that was picked adds its own header');
+      seen.add(String(picked));
+    }
+    assert.deepEqual([...seen].sort(), ['api', 'web']);
   });
 
   it('answers direct responses and redirects locally', async () => {

@@ -86,3 +86,16 @@ describe('parseBootstrap', () => {
     assert.ok(!duplicate.ok);
   });
 });
+
+describe('parseBootstrap stats_config', () => {
+  it('accepts the settings that describe what Skein does, rejects the rest', () => {
+    assert.ok(
+      parseBootstrap('stats_config: { use_all_default_tags: true, stats_matcher: { reject_all: false } }\n')
+        .ok,
+    );
+    const off = parseBootstrap('stats_config: { stats_matcher: { reject_all: true } }\n');
+    assert.ok(!off.ok);
+    assert.match(off.errors[0]!.message, /only stats_matcher \{ reject_all: false \}/);
+    assert.ok(!parseBootstrap('stats_config: { stats_tags: [{ tag_name: a, regex: "x" }] }\n').ok);
+  });
+});

@@ -18,7 +18,7 @@ export type BootstrapResult =
 
 const BOOTSTRAP = 'envoy.config.bootstrap.v3.Bootstrap';
 /** Top-level bootstrap fields Skein implements; anything else set is an error. */
-const SUPPORTED_FIELDS = ['node', 'static_resources', 'dynamic_resources', 'admin'];
+const SUPPORTED_FIELDS = ['node', 'static_resources', 'dynamic_resources', 'admin', 'stats_config'];
 const SUPPORTED_STATIC = ['listeners', 'clusters'];
 const SUPPORTED_ADMIN = ['address'];
 
@@ -61,6 +61,30 @@ export function parseBootstrap(text: string, fileName = 'bootstrap'): BootstrapR
       ['static_resources'],
       errors,
     );
+  }
+  const stats = bootstrap.stats_config;
+  if (stats) {
+    // Skein always extracts Envoy's default tags and keeps every stat: that is what these say.
+    checkSupported(
+      'envoy.config.metrics.v3.StatsConfig',
+      stats,
+      ['use_all_default_tags', 'stats_matcher'],
+      ['stats_config'],
+      errors,
+    );
+    if (stats.use_all_default_tags?.value === false) {
+      errors.push({
+        path: ['stats_config', 'use_all_default_tags'],
+        message: 'use_all_default_tags: false is not supported yet',
+      });
+    }
+    const matcher = stats.stats_matcher;
+    if (matcher && (matcher.stats_matcher !== 'reject_all' || matcher.reject_all)) {
+      errors.push({
+        path: ['stats_config', 'stats_matcher'],
+        message: 'only stats_matcher { reject_all: false } is supported yet',
+      });
+    }
   }
   if (bootstrap.admin)
     checkSupported('envoy.config.bootstrap.v3.Admin', bootstrap.admin, SUPPORTED_ADMIN, ['admin'], errors);

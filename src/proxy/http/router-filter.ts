@@ -6,7 +6,7 @@
 import type { Router__Output } from '../../xds/generated/envoy/extensions/filters/http/router/v3/Router.js';
 import { checkSupported } from '../config/config-error.js';
 import type { FilterContext, HttpFilterFactory } from '../filters/registry.js';
-import type { RouteDecision } from '../router/route-table.js';
+import type { ClusterTarget, RouteDecision } from '../router/route-table.js';
 import { mutateRequestHeaders, mutateResponseHeaders } from '../router/route-table.js';
 import type { ClusterManager, Host, PendingAcquire, UpstreamCluster } from '../upstream/cluster-manager.js';
 import type { PooledConnection, PoolFailure } from '../upstream/conn-pool.js';
@@ -40,6 +40,7 @@ class RouterFilter implements HttpFilter, UpstreamResponseHandler {
   private timer: NodeJS.Timeout | undefined;
   private upstreamStart = 0;
   private finished = false;
+  private target: ClusterTarget | undefined;
 
   constructor(context: FilterContext, suppressEnvoyHeaders: boolean) {
     this.clusterManager = context.clusterManager;
@@ -84,16 +85,19 @@ class RouterFilter implements HttpFilter, UpstreamResponseHandler {
   }
 
   private forward(stream: HttpStream, decision: RouteDecision, action: ForwardAction): void {
-    const clusterName = action.pickCluster(stream);
-    if (clusterName === undefined) {
-      // cluster_header absent: Envoy answers 404.
-      stream.sendLocalReply(404, '', ResponseFlag.NoRouteFound, 'cluster_header_missing');
-      return;
-    }
-    const cluster = this.clusterManager.get(clusterName);
-    stream.upstreamCluster = clusterName;
+    const target = action.pickTarget(stream);
+    this.target = target;
+    const cluster = target && this.clusterManager.get(target.name);
+    stream.upstreamCluster = target?.name;
     if (!cluster) {
-      stream.sendLocalReply(503, '', ResponseFlag.NoClusterFound, 'cluster_not_found');
+      // A missing cluster_header value or an unknown cluster: Envoy's router answers with the
+      // route's cluster_not_found_response_code (503 by default) and flag NC.
+      stream.sendLocalReply(
+        clusterNotFoundStatus(action),
+        '',
+        ResponseFlag.NoClusterFound,
+        'cluster_not_found',
+      );
       return;
     }
     this.cluster = cluster;
@@ -166,7 +170,8 @@ class RouterFilter implements HttpFilter, UpstreamResponseHandler {
     const host = this.host!;
     let hostHeader = stream.authority;
     const rewrite = action.hostRewrite;
-    if (rewrite?.kind === 'literal') hostHeader = rewrite.value;
+    if (rewrite === undefined && this.target?.hostRewrite) hostHeader = this.target.hostRewrite;
+    else if (rewrite?.kind === 'literal') hostHeader = rewrite.value;
     else if (rewrite?.kind === 'auto') hostHeader = host.hostname || hostHeader;
     else if (rewrite?.kind === 'header') hostHeader = headerValue(stream.headers, rewrite.name) ?? hostHeader;
 
@@ -177,7 +182,7 @@ class RouterFilter implements HttpFilter, UpstreamResponseHandler {
       this.formatContext(stream),
     );
     if (!this.suppressEnvoyHeaders && action.timeoutMs > 0)
-      headers.push('x-envoy-expected-rq-timeout-ms', String(action.timeoutMs));
+      setHeader(headers, 'x-envoy-expected-rq-timeout-ms', String(action.timeoutMs));
     const upstream = new UpstreamRequest(
       connection,
       {
@@ -223,7 +228,8 @@ class RouterFilter implements HttpFilter, UpstreamResponseHandler {
     const stats = this.cluster!.stats;
     countUpstreamStatus(stats, status);
     if (!this.suppressEnvoyHeaders) {
-      headers.push(
+      setHeader(
+        headers,
         'x-envoy-upstream-service-time',
         String(Math.round(performance.now() - this.upstreamStart)),
       );
@@ -329,6 +335,8 @@ class RouterFilter implements HttpFilter, UpstreamResponseHandler {
       upstreamHost: stream.upstreamHost,
       protocol: stream.versionMinor === 1 ? 'HTTP/1.1' : 'HTTP/1.0',
       requestHeaders: stream.headers,
+      startTime: stream.startTime,
+      clusterTarget: this.target,
     };
   }
 }
@@ -336,6 +344,23 @@ class RouterFilter implements HttpFilter, UpstreamResponseHandler {
 function headerValue(headers: readonly string[], name: string): string | undefined {
   for (let i = 0; i < headers.length; i += 2) if (headers[i] === name) return headers[i + 1];
   return undefined;
+}
+
+function clusterNotFoundStatus(action: ForwardAction): number {
+  const code = action.raw.cluster_not_found_response_code;
+  return code === 'NOT_FOUND' ? 404 : code === 'INTERNAL_SERVER_ERROR' ? 500 : 503;
+}
+
+/** Sets a header Envoy owns, replacing any value a previous hop put there. */
+function setHeader(headers: string[], name: string, value: string): void {
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i] === name) {
+      headers[i + 1] = value;
+      for (let j = headers.length - 2; j > i; j -= 2) if (headers[j] === name) headers.splice(j, 2);
+      return;
+    }
+  }
+  headers.push(name, value);
 }
 
 function countUpstreamStatus(stats: UpstreamCluster['stats'], status: number): void {

@@ -28,11 +28,3 @@ export function checkHeaderValue(value: string, path: FieldPath, errors: ConfigE
   }
   return true;
 }
-
-export function checkNotEmpty(value: string, path: FieldPath, errors: ConfigError[]): boolean {
-  if (value === '') {
-    errors.push({ path, message: 'must not be empty' });
-    return false;
-  }
-  return true;
-}

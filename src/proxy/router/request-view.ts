@@ -55,10 +55,6 @@ export class RequestView implements HeaderSource, QuerySource {
     this.random = undefined;
   }
 
-  get current(): RouteRequest {
-    return this.request;
-  }
-
   /**
    * The path without query and fragment (PathMatcher::match), cut at the first ';' when
    * ignore_path_parameters_in_path_matching is set (sanitizePathBeforePathMatching).

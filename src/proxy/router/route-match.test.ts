@@ -57,6 +57,18 @@ describe('compileRouteMatch', () => {
     ['path_separated_prefix not mid-segment', { path_separated_prefix: '/api' }, { path: '/apis' }, false],
     ['path_separated_prefix before query', { path_separated_prefix: '/api' }, { path: '/api?x' }, true],
     [
+      'path_separated_prefix case_sensitive false',
+      { path_separated_prefix: '/Api', case_sensitive: false },
+      { path: '/aPI/v1' },
+      true,
+    ],
+    [
+      'path_separated_prefix case_sensitive false, mid-segment',
+      { path_separated_prefix: '/Api', case_sensitive: false },
+      { path: '/apix' },
+      false,
+    ],
+    [
       'grpc needs application/grpc',
       { prefix: '/', grpc: {} },
       { headers: ['content-type', 'application/grpc'] },

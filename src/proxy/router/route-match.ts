@@ -17,22 +17,23 @@ import { compileQueryParameterMatcher, type QueryPredicate } from '../matchers/q
 import { compileRegex } from '../matchers/regex.js';
 import type { RequestView } from './request-view.js';
 
-/** How the path is tested; kept as data so route() runs one monomorphic switch per route. */
+/**
+ * How the path is tested, kept as data so route() runs one monomorphic test per route. The
+ * common kinds, case-sensitive prefix and exact path, are 0 and 1 so route() can test them inline.
+ */
 export const PATH_PREFIX = 0;
 export const PATH_EXACT = 1;
-export const PATH_SEPARATED_PREFIX = 2;
-export const PATH_REGEX = 3;
-export type PathKind =
-  | typeof PATH_PREFIX
-  | typeof PATH_EXACT
-  | typeof PATH_SEPARATED_PREFIX
-  | typeof PATH_REGEX;
+export const PATH_PREFIX_IGNORE_CASE = 2;
+export const PATH_EXACT_IGNORE_CASE = 3;
+export const PATH_SEPARATED_PREFIX = 4;
+export const PATH_SEPARATED_PREFIX_IGNORE_CASE = 5;
+export const PATH_REGEX = 6;
+export type PathKind = 0 | 1 | 2 | 3 | 4 | 5 | 6;
 
 export interface CompiledMatch {
   readonly pathKind: PathKind;
-  /** The prefix or exact path, ASCII-lowered when ignoreCase. */
+  /** The prefix or exact path, ASCII-lowered for the *_IGNORE_CASE kinds. */
   readonly pathValue: string;
-  readonly ignoreCase: boolean;
   readonly regex: ((path: string) => boolean) | undefined;
   /** grpc, headers, query_parameters and runtime_fraction together; undefined when none is set. */
   readonly conditions: ((view: RequestView) => boolean) | undefined;
@@ -54,16 +55,25 @@ export function matchesPath(match: CompiledMatch, path: string): boolean {
   const value = match.pathValue;
   switch (match.pathKind) {
     case PATH_PREFIX:
-      return match.ignoreCase ? startsWithIgnoreCase(path, value) : path.startsWith(value);
+      return path.startsWith(value);
     case PATH_EXACT:
-      return match.ignoreCase ? equalsIgnoreCase(path, value) : path === value;
-    case PATH_SEPARATED_PREFIX: {
-      const starts = match.ignoreCase ? startsWithIgnoreCase(path, value) : path.startsWith(value);
-      return starts && (path.length === value.length || path.charCodeAt(value.length) === 47);
-    }
+      return path === value;
+    case PATH_PREFIX_IGNORE_CASE:
+      return startsWithIgnoreCase(path, value);
+    case PATH_EXACT_IGNORE_CASE:
+      return equalsIgnoreCase(path, value);
+    case PATH_SEPARATED_PREFIX:
+      return path.startsWith(value) && isSegmentEnd(path, value.length);
+    case PATH_SEPARATED_PREFIX_IGNORE_CASE:
+      return startsWithIgnoreCase(path, value) && isSegmentEnd(path, value.length);
     case PATH_REGEX:
       return match.regex!(path);
   }
+}
+
+/** path_separated_prefix: the prefix is the whole path or is followed by '/'. */
+function isSegmentEnd(path: string, length: number): boolean {
+  return path.length === length || path.charCodeAt(length) === 47;
 }
 
 const SUPPORTED = [
@@ -125,7 +135,7 @@ export function compileRouteMatch(
   };
 }
 
-type PathMatch = Pick<CompiledMatch, 'pathKind' | 'pathValue' | 'ignoreCase' | 'regex' | 'rewriteLength'>;
+type PathMatch = Pick<CompiledMatch, 'pathKind' | 'pathValue' | 'regex' | 'rewriteLength'>;
 
 function compilePathMatch(
   match: RouteMatch__Output,
@@ -133,18 +143,17 @@ function compilePathMatch(
   path: FieldPath,
   errors: ConfigError[],
 ): PathMatch | undefined {
-  const literal = (pathKind: PathKind, value: string): PathMatch => ({
-    pathKind,
+  const literal = (sensitiveKind: PathKind, ignoreCaseKind: PathKind, value: string): PathMatch => ({
+    pathKind: caseSensitive ? sensitiveKind : ignoreCaseKind,
     pathValue: caseSensitive ? value : asciiLower(value),
-    ignoreCase: !caseSensitive,
     regex: undefined,
     rewriteLength: value.length,
   });
   switch (match.path_specifier) {
     case 'prefix':
-      return literal(PATH_PREFIX, match.prefix ?? '');
+      return literal(PATH_PREFIX, PATH_PREFIX_IGNORE_CASE, match.prefix ?? '');
     case 'path':
-      return literal(PATH_EXACT, match.path ?? '');
+      return literal(PATH_EXACT, PATH_EXACT_IGNORE_CASE, match.path ?? '');
     case 'path_separated_prefix': {
       const prefix = match.path_separated_prefix ?? '';
       if (!PATH_SEPARATED_PREFIX_PATTERN.test(prefix)) {
@@ -154,7 +163,7 @@ function compilePathMatch(
         });
         return undefined;
       }
-      return literal(PATH_SEPARATED_PREFIX, prefix);
+      return literal(PATH_SEPARATED_PREFIX, PATH_SEPARATED_PREFIX_IGNORE_CASE, prefix);
     }
     case 'safe_regex': {
       const regex = compileRegex(match.safe_regex ?? null, [...path, 'safe_regex'], errors);
@@ -162,7 +171,6 @@ function compilePathMatch(
       return {
         pathKind: PATH_REGEX,
         pathValue: '',
-        ignoreCase: false,
         regex: regex.fullMatch,
         rewriteLength: 'whole-path',
       };

@@ -144,11 +144,11 @@ class CompiledRouteTable implements RouteTable {
       // route costs as much as the comparison itself.
       const kind = match.pathKind;
       const pathMatches =
-        match.ignoreCase || kind > PATH_EXACT
-          ? matchesPath(match, path)
-          : kind === PATH_PREFIX
-            ? path.startsWith(match.pathValue)
-            : path === match.pathValue;
+        kind === PATH_PREFIX
+          ? path.startsWith(match.pathValue)
+          : kind === PATH_EXACT
+            ? path === match.pathValue
+            : matchesPath(match, path);
       if (pathMatches && (match.conditions === undefined || match.conditions(view))) return entry.decision;
     }
     return undefined;
