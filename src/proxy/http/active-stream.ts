@@ -11,6 +11,17 @@ import type { Http1ServerConnection } from './http1-server-connection.js';
 import { type ResponseFlag, reasonPhrase } from './response-flags.js';
 
 const CRLF = '\r\n';
+/** Body chunks up to this size are copied next to the head so both leave in one write. */
+const COALESCE_LIMIT = 64 * 1024;
+
+/** One buffer: latin1 prefix, body, latin1 suffix. */
+function frame(prefix: string, body: Buffer, suffix: string): Buffer {
+  const out = Buffer.allocUnsafe(prefix.length + body.length + suffix.length);
+  out.write(prefix, 0, 'latin1');
+  body.copy(out, prefix.length);
+  if (suffix !== '') out.write(suffix, prefix.length + body.length, 'latin1');
+  return out;
+}
 
 export interface StreamInit {
   readonly method: string;
@@ -61,6 +72,11 @@ export class ActiveStream implements HttpStream, RouteRequest {
   private trailers: string[] | undefined;
   private chunkedResponse = false;
   private noResponseBody = false;
+  /**
+   * The response head, held back until the first body bytes, the end, or the end of the
+   * current upstream read (`flushResponse`), so head and body leave in one write.
+   */
+  private pendingHead: string | undefined;
   private resetCallbacks: ((reason: string) => void)[] | undefined;
 
   constructor(connection: Http1ServerConnection, init: StreamInit) {
@@ -220,26 +236,47 @@ export class ActiveStream implements HttpStream, RouteRequest {
     if (!this.connection.mayKeepAlive(this)) this.keepAlive = false;
     if (!this.keepAlive) out += `connection: close${CRLF}`;
     else if (this.versionMinor === 0) out += `connection: keep-alive${CRLF}`;
-    this.connection.write(out + CRLF);
+    this.pendingHead = out + CRLF;
     if (endStream) this.sendResponseEnd();
   }
 
   sendResponseData(chunk: Buffer): boolean {
     if (this.destroyed || this.responseComplete || this.noResponseBody || chunk.length === 0) return true;
+    // The first chunk rides on the activity that produced the head; later ones count as activity.
+    if (this.responseBodyBytes > 0) this.connection.streamActivity();
     this.responseBodyBytes += chunk.length;
-    if (this.chunkedResponse) {
-      this.connection.write(`${chunk.length.toString(16)}${CRLF}`);
+    const prefix = this.chunkedResponse
+      ? `${this.takeHead()}${chunk.length.toString(16)}${CRLF}`
+      : this.takeHead();
+    const suffix = this.chunkedResponse ? CRLF : '';
+    if (prefix === '' && suffix === '') return this.connection.write(chunk);
+    if (chunk.length > COALESCE_LIMIT) {
+      this.connection.write(prefix);
       this.connection.write(chunk);
-      return this.connection.write(CRLF);
+      return suffix === '' || this.connection.write(suffix);
     }
-    return this.connection.write(chunk);
+    return this.connection.write(frame(prefix, chunk, suffix));
   }
 
   sendResponseEnd(): void {
     if (this.destroyed || this.responseComplete) return;
-    if (this.chunkedResponse) this.connection.write(`0${CRLF}${CRLF}`);
+    const tail = this.takeHead() + (this.chunkedResponse ? `0${CRLF}${CRLF}` : '');
+    if (tail !== '') this.connection.write(tail);
     this.responseComplete = true;
     this.finish();
+  }
+
+  /** Sends a held-back response head now (the upstream's read ended without body bytes). */
+  flushResponse(): void {
+    const head = this.takeHead();
+    if (head !== '') this.connection.write(head);
+  }
+
+  private takeHead(): string {
+    const head = this.pendingHead;
+    if (head === undefined) return '';
+    this.pendingHead = undefined;
+    return head;
   }
 
   onResponseDrain(callback: () => void): void {

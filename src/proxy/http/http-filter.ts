@@ -76,6 +76,8 @@ export interface HttpStream extends RouteRequest {
   /** Returns false when the client is slow; the caller pauses its source until `onResponseDrain`. */
   sendResponseData(chunk: Buffer): boolean;
   sendResponseEnd(): void;
+  /** Writes response headers still held back for coalescing; call when a source read ends. */
+  flushResponse(): void;
   onResponseDrain(callback: () => void): void;
 
   /** Answers locally (Envoy's sendLocalReply) unless the response has started, in which case it resets. */

@@ -12,7 +12,12 @@ import { type RequestHead, RequestParser, type RequestParserHandler } from '../h
 import { normalizePath } from '../path/normalize.js';
 import { ActiveStream } from './active-stream.js';
 import type { HcmConfig } from './hcm-config.js';
-import { connectionTokens, sanitizeRequestHeaders } from './request-headers.js';
+import {
+  connectionTokens,
+  type DownstreamPeer,
+  isInternalAddress,
+  sanitizeRequestHeaders,
+} from './request-headers.js';
 import { reasonPhrase } from './response-flags.js';
 
 export interface ConnectionOwner {
@@ -29,6 +34,7 @@ export class Http1ServerConnection implements RequestParserHandler {
   readonly bufferLimit: number;
 
   private readonly owner: ConnectionOwner;
+  private readonly peer: DownstreamPeer;
   private readonly parser: RequestParser;
   private pending: Buffer | undefined;
   private stream: ActiveStream | undefined;
@@ -39,7 +45,6 @@ export class Http1ServerConnection implements RequestParserHandler {
   private closing = false;
   private closed = false;
   private locallyDestroyed = false;
-  private corked = false;
   private idleTimer: NodeJS.Timeout | undefined;
   private streamIdleTimer: NodeJS.Timeout | undefined;
   private headersTimer: NodeJS.Timeout | undefined;
@@ -57,6 +62,7 @@ export class Http1ServerConnection implements RequestParserHandler {
     this.config = config;
     this.owner = owner;
     this.bufferLimit = bufferLimit;
+    this.peer = { address: info.remoteAddress, internal: isInternalAddress(info.remoteAddress) };
     this.parser = new RequestParser(this, config.limits);
     config.stats.downstream_cx_total.inc();
     config.stats.downstream_cx_http1_total.inc();
@@ -134,7 +140,7 @@ export class Http1ServerConnection implements RequestParserHandler {
     const sanitized = sanitizeRequestHeaders(
       head.headers,
       connectionTokens(head.headers),
-      this.info.remoteAddress,
+      this.peer,
       this.scheme,
       config,
     );
@@ -237,16 +243,12 @@ export class Http1ServerConnection implements RequestParserHandler {
   // --- writing ------------------------------------------------------------------------
   write(data: string | Buffer): boolean {
     if (this.closed) return true;
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.socket.uncork();
-      });
-    }
-    if (this.stream) this.streamIdleTimer?.refresh();
     return typeof data === 'string' ? this.socket.write(data, 'latin1') : this.socket.write(data);
+  }
+
+  /** Activity on the current stream (body bytes moving) postpones its idle timeout. */
+  streamActivity(): void {
+    this.streamIdleTimer?.refresh();
   }
 
   onDrain(callback: () => void): void {

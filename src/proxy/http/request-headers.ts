@@ -20,6 +20,13 @@ const HOP_BY_HOP = new Set([
   'host',
 ]);
 
+/** The downstream peer, classified once per connection. */
+export interface DownstreamPeer {
+  readonly address: string;
+  /** RFC 1918, loopback or unique-local IPv6: Envoy's default internal ranges. */
+  readonly internal: boolean;
+}
+
 export interface SanitizedRequest {
   headers: string[];
   /** The x-request-id now on the request. */
@@ -36,11 +43,11 @@ export interface SanitizedRequest {
 export function sanitizeRequestHeaders(
   received: readonly string[],
   connectionTokens: readonly string[],
-  remoteAddress: string,
+  peer: DownstreamPeer,
   scheme: 'http' | 'https',
   config: HcmConfig,
 ): SanitizedRequest | undefined {
-  const internal = isInternalAddress(remoteAddress);
+  const { address: remoteAddress, internal } = peer;
   // Only an edge proxy (use_remote_address) treats the peer as possibly external and
   // strips what an outsider must not set.
   const external = config.useRemoteAddress && !internal;

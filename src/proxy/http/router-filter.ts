@@ -197,9 +197,9 @@ class RouterFilter implements HttpFilter, UpstreamResponseHandler {
     );
     this.upstream = upstream;
     stream.attachBodySink({
-      onData: (chunk) => upstream.onData(chunk),
+      onData: (chunk) => upstream.writeBody(chunk),
       onEnd: () => {
-        upstream.onEnd();
+        upstream.endBody();
         this.startRouteTimeout(action.timeoutMs);
       },
     });
@@ -246,6 +246,10 @@ class RouterFilter implements HttpFilter, UpstreamResponseHandler {
 
   onResponseData(chunk: Buffer): boolean {
     return this.stream!.sendResponseData(chunk);
+  }
+
+  onReadDone(): void {
+    this.stream?.flushResponse();
   }
 
   onResponseDrain(resume: () => void): void {

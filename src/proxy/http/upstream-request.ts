@@ -11,8 +11,7 @@ import {
   ResponseParser,
   type ResponseParserHandler,
 } from '../http1/response-parser.js';
-import type { PooledConnection } from '../upstream/conn-pool.js';
-import type { BodySink } from './http-filter.js';
+import type { ConnectionUser, PooledConnection } from '../upstream/types.js';
 
 const CRLF = '\r\n';
 
@@ -36,6 +35,8 @@ export interface UpstreamResponseHandler {
   onResponseData(chunk: Buffer): boolean;
   onResponseEnd(): void;
   onUpstreamFailure(kind: UpstreamFailure, detail: string): void;
+  /** One upstream read was processed and the response is not complete: flush what is held back. */
+  onReadDone(): void;
   /** When the downstream drains after onResponseData returned false. */
   onResponseDrain(resume: () => void): void;
 }
@@ -50,7 +51,7 @@ export interface UpstreamRequestHead {
   readonly contentLength: number;
 }
 
-export class UpstreamRequest implements ResponseParserHandler, BodySink {
+export class UpstreamRequest implements ResponseParserHandler, ConnectionUser {
   readonly connection: PooledConnection;
   private readonly socket: Socket;
   private readonly handler: UpstreamResponseHandler;
@@ -62,15 +63,6 @@ export class UpstreamRequest implements ResponseParserHandler, BodySink {
   private responseHeadersSeen = false;
   private done = false;
   private pausedByUpstream: (() => void) | undefined;
-
-  private readonly onSocketData = (chunk: Buffer): void => this.onUpstreamData(chunk);
-  private readonly onSocketClose = (): void => this.onClose();
-  private readonly onSocketError = (): void => {};
-  private readonly onSocketDrain = (): void => {
-    const resume = this.pausedByUpstream;
-    this.pausedByUpstream = undefined;
-    resume?.();
-  };
 
   constructor(
     connection: PooledConnection,
@@ -85,10 +77,7 @@ export class UpstreamRequest implements ResponseParserHandler, BodySink {
     this.chunked = head.contentLength < 0;
     this.method = head.method;
     this.parser = new ResponseParser(this, { method: head.method, upgrade: undefined });
-    this.socket.on('data', this.onSocketData);
-    this.socket.on('close', this.onSocketClose);
-    this.socket.on('end', this.onSocketClose);
-    this.socket.on('error', this.onSocketError);
+    connection.attach(this);
 
     let out = `${head.method} ${head.path} HTTP/1.1${CRLF}host: ${head.host}${CRLF}`;
     const headers = head.headers;
@@ -97,14 +86,12 @@ export class UpstreamRequest implements ResponseParserHandler, BodySink {
     else if (this.chunked) out += `transfer-encoding: chunked${CRLF}`;
     else if (head.method === 'POST' || head.method === 'PUT' || head.method === 'PATCH')
       out += `content-length: 0${CRLF}`;
-    this.socket.cork();
     this.socket.write(out + CRLF, 'latin1');
-    process.nextTick(() => this.socket.uncork());
   }
 
   // --- request body (BodySink) --------------------------------------------------------
-  /** Request body bytes from the downstream (response bytes arrive through onUpstreamData). */
-  onData(chunk: Buffer): boolean {
+  /** Request body bytes from the downstream; false asks the downstream to pause until drain. */
+  writeBody(chunk: Buffer): boolean {
     if (this.done) return true;
     let ok: boolean;
     if (this.chunked) {
@@ -116,12 +103,11 @@ export class UpstreamRequest implements ResponseParserHandler, BodySink {
     }
     if (!ok) {
       this.pausedByUpstream = this.onDownstreamDrain;
-      this.socket.once('drain', this.onSocketDrain);
     }
     return ok;
   }
 
-  onEnd(): void {
+  endBody(): void {
     if (this.done) return;
     this.requestComplete = true;
     if (this.chunked) this.socket.write(`0${CRLF}${CRLF}`, 'latin1');
@@ -136,7 +122,18 @@ export class UpstreamRequest implements ResponseParserHandler, BodySink {
   }
 
   // --- response (ResponseParserHandler) -----------------------------------------------
-  private onUpstreamData(chunk: Buffer): void {
+  // --- ConnectionUser: the pooled socket's events while this request holds it ---------
+  onDrain(): void {
+    const resume = this.pausedByUpstream;
+    this.pausedByUpstream = undefined;
+    resume?.();
+  }
+
+  onEnd(): void {
+    this.onClose();
+  }
+
+  onData(chunk: Buffer): void {
     if (this.done) return;
     this.parser.execute(chunk);
     const error = this.parser.error;
@@ -145,6 +142,7 @@ export class UpstreamRequest implements ResponseParserHandler, BodySink {
       return;
     }
     if (this.parser.complete) this.finishResponse();
+    else this.handler.onReadDone();
   }
 
   onInformational(): void {
@@ -223,13 +221,8 @@ export class UpstreamRequest implements ResponseParserHandler, BodySink {
   }
 
   private detach(): void {
-    const socket = this.socket;
-    socket.off('data', this.onSocketData);
-    socket.off('close', this.onSocketClose);
-    socket.off('end', this.onSocketClose);
-    socket.off('error', this.onSocketError);
-    socket.off('drain', this.onSocketDrain);
-    if (socket.isPaused()) socket.resume();
+    // The pool detaches us on release()/destroy(); only undo a pause we caused.
+    if (this.socket.isPaused()) this.socket.resume();
   }
 }
 
@@ -241,7 +234,9 @@ function connectionListedNames(headers: readonly string[]): Set<string> | undefi
   let names: Set<string> | undefined;
   for (let i = 0; i < headers.length; i += 2) {
     if (headers[i] !== 'connection') continue;
-    for (const token of headers[i + 1]!.split(',')) {
+    const value = headers[i + 1]!;
+    if (value === 'keep-alive' || value === 'close' || value === 'Keep-Alive') continue;
+    for (const token of value.split(',')) {
       const name = token.trim().toLowerCase();
       if (!name) continue;
       names ??= new Set();

@@ -20,7 +20,7 @@ import { performance } from 'node:perf_hooks';
 import type { ClusterStats } from './cluster-stats.js';
 import type { ManagedPool, UpstreamHost } from './host.js';
 import type { ResourceManager } from './resource-manager.js';
-import type { PendingAcquire, PooledConnection, PoolFailure } from './types.js';
+import type { ConnectionUser, PendingAcquire, PooledConnection, PoolFailure } from './types.js';
 
 export type { ConnectionPool, PendingAcquire, PooledConnection, PoolFailure } from './types.js';
 
@@ -70,21 +70,43 @@ class Connection implements PooledConnection {
   closedLocally = false;
   readonly startedAt = performance.now();
   connectedAt = 0;
+  /** Who gets socket events now; undefined while the connection is not handed out. */
+  user: ConnectionUser | undefined;
   private readonly pool: HostConnectionPool;
-  /** Bytes or a FIN from an idle upstream: it is misbehaving or going away; never reuse it. */
-  readonly onIdleData = (): void => this.pool.destroyConnection(this);
 
   constructor(pool: HostConnectionPool, socket: net.Socket, host: UpstreamHost) {
     this.pool = pool;
     this.socket = socket;
     this.host = host;
+    socket.on('data', (chunk: Buffer) => {
+      if (this.user) this.user.onData(chunk);
+      // Bytes from an idle upstream: it is misbehaving; never reuse it.
+      else if (this.state === 'idle') this.pool.destroyConnection(this);
+    });
+    socket.on('end', () => this.onEnd());
+    socket.on('close', () => this.onEnd());
+    socket.on('drain', () => this.user?.onDrain());
+  }
+
+  private onEnd(): void {
+    const user = this.user;
+    this.user = undefined;
+    if (user) user.onEnd();
+    // A FIN from an idle upstream: it is going away; never reuse it.
+    else if (this.state === 'idle') this.pool.destroyConnection(this);
+  }
+
+  attach(user: ConnectionUser): void {
+    this.user = user;
   }
 
   release(): void {
+    this.user = undefined;
     this.pool.release(this);
   }
 
   destroy(): void {
+    this.user = undefined;
     this.pool.destroyConnection(this);
   }
 }
@@ -176,7 +198,8 @@ export class HostConnectionPool implements ManagedPool {
     if (conn) {
       this.leaveIdle(conn, 'reserved');
       // Never call back synchronously: the caller has not stored the PendingAcquire yet.
-      queueMicrotask(() => this.deliverReserved(conn, waiter));
+      // process.nextTick, not queueMicrotask: Node wraps each queued microtask in an AsyncResource.
+      process.nextTick(() => this.deliverReserved(conn, waiter));
       return;
     }
     if (!this.settings.resources.pendingRequests.canCreate()) {
@@ -313,8 +336,8 @@ export class HostConnectionPool implements ManagedPool {
   }
 
   private readonly onIdleTimeout = (conn: Connection): void => {
-    conn.idleTimer = undefined;
     if (conn.state !== 'idle') return;
+    conn.idleTimer = undefined;
     this.settings.stats.upstream_cx_idle_timeout.inc();
     this.destroyConnection(conn);
   };
@@ -322,23 +345,22 @@ export class HostConnectionPool implements ManagedPool {
   private makeIdle(conn: Connection): void {
     conn.state = 'idle';
     const socket = conn.socket;
-    socket.on('data', conn.onIdleData);
-    socket.on('end', conn.onIdleData);
-    socket.resume(); // so unsolicited bytes or a FIN are seen, even if the last user paused it
+    // So unsolicited bytes or a FIN are seen, even if the last user paused it.
+    if (socket.isPaused()) socket.resume();
     if (this.settings.idleTimeoutMs > 0) {
-      conn.idleTimer = setTimeout(() => this.onIdleTimeout(conn), this.settings.idleTimeoutMs);
-      conn.idleTimer.unref?.();
+      // One timer per connection, re-armed on each return to the pool; it ignores busy states.
+      if (conn.idleTimer) conn.idleTimer.refresh();
+      else {
+        conn.idleTimer = setTimeout(() => this.onIdleTimeout(conn), this.settings.idleTimeoutMs);
+        conn.idleTimer.unref?.();
+      }
     }
     this.idle.push(conn);
   }
 
   private leaveIdle(conn: Connection, next: State): void {
-    const index = this.idle.indexOf(conn);
+    const index = this.idle.lastIndexOf(conn);
     if (index >= 0) this.idle.splice(index, 1);
-    clearTimeout(conn.idleTimer);
-    conn.idleTimer = undefined;
-    conn.socket.off('data', conn.onIdleData);
-    conn.socket.off('end', conn.onIdleData);
     conn.state = next;
   }
 

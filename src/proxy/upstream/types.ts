@@ -30,12 +30,27 @@ export interface PendingAcquire {
   cancel(): void;
 }
 
+/**
+ * Receives a pooled socket's events while it holds the connection. The pool installs its
+ * socket listeners once per connection and dispatches to the current user, so handing a
+ * keep-alive connection from request to request adds and removes no listeners.
+ */
+export interface ConnectionUser {
+  onData(chunk: Buffer): void;
+  /** The upstream sent FIN or the socket closed. */
+  onEnd(): void;
+  /** The socket's write buffer drained. */
+  onDrain(): void;
+}
+
 export interface PooledConnection {
   readonly socket: net.Socket;
+  /** Routes socket events to `user` until release() or destroy(). */
+  attach(user: ConnectionUser): void;
   readonly host: Host;
   /** How many times the pool has handed this connection out, the current use included. */
   requestsServed: number;
-  /** Returns the connection to the pool for keep-alive reuse; call once, after detaching listeners. */
+  /** Returns the connection to the pool for keep-alive reuse (detaches the user); call once. */
   release(): void;
   /** Closes the connection; it is never reused (framing error, `connection: close`, abort). */
   destroy(): void;
