@@ -99,3 +99,27 @@ describe('parseBootstrap stats_config', () => {
     assert.ok(!parseBootstrap('stats_config: { stats_tags: [{ tag_name: a, regex: "x" }] }\n').ok);
   });
 });
+
+describe('parseBootstrap JSON', () => {
+  it('rejects a repeated key in a JSON object, at any depth', () => {
+    const result = parseBootstrap(
+      '{"admin": {"address": {}}, "static_resources": {"clusters": [{"name": "a", "name": "b"}]}}',
+    );
+    assert.ok(!result.ok);
+    assert.match(result.errors[0]!.message, /duplicate key "name"/);
+    assert.ok(
+      parseBootstrap('{"a\\"b": {"x": 1}}').ok === false,
+      'unknown field, but no false duplicate from escapes',
+    );
+    assert.ok(
+      parseBootstrap('{"admin": {}, "node": {"id": "admin"}}').ok,
+      'same name in different objects is fine',
+    );
+  });
+
+  it('places JSON errors on their line', () => {
+    const result = parseBootstrap('{\n  "admin": {\n    "adress": {}\n  }\n}\n');
+    assert.ok(!result.ok);
+    assert.equal(result.errors[0]!.line, 3);
+  });
+});

@@ -6,6 +6,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import type { Bootstrap__Output } from '../../xds/generated/envoy/config/bootstrap/v3/Bootstrap.js';
 import { decodeProtoJson, type FieldPath, formatPath } from '../../xds/proto-json.js';
 import { type ConfigError, checkSupported } from '../config/config-error.js';
+import { findDuplicateJsonKey } from './json-duplicate-keys.js';
 
 export interface BootstrapError extends ConfigError {
   /** 1-based line in the source, when the path could be located. */
@@ -22,32 +23,65 @@ const SUPPORTED_FIELDS = ['node', 'static_resources', 'dynamic_resources', 'admi
 const SUPPORTED_STATIC = ['listeners', 'clusters'];
 const SUPPORTED_ADMIN = ['address'];
 
-/** Parses and decodes bootstrap text. `fileName` only labels errors. */
-export function parseBootstrap(text: string, fileName = 'bootstrap'): BootstrapResult {
+const DUPLICATE = Symbol('duplicate key');
+
+/** The parsed JSON value, DUPLICATE when an object repeats a key, undefined when not JSON. */
+function parseJson(text: string): unknown {
+  const trimmed = text.trimStart();
+  if (!trimmed.startsWith('{')) return undefined;
+  try {
+    const value: unknown = JSON.parse(trimmed);
+    return findDuplicateJsonKey(trimmed) === undefined ? value : DUPLICATE;
+  } catch {
+    return undefined; // YAML that happens to start with '{', or broken JSON: the YAML parser explains
+  }
+}
+
+/** Maps a field path to its 1-based line, through YAML's document model (JSON is YAML). */
+function lineFinder(text: string): (path: FieldPath) => number | undefined {
   const lineCounter = new LineCounter();
-  // YAML 1.2 core schema is a superset of JSON, so one parser serves both formats.
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
-  const lineOf = (path: FieldPath): number | undefined => {
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  return (path) => {
     for (let n = path.length; n >= 0; n--) {
       const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
       if (node?.range) return lineCounter.linePos(node.range[0]).line;
     }
     return undefined;
   };
-  if (doc.errors.length > 0) {
+}
+
+/** Parses and decodes bootstrap text. `fileName` only labels errors. */
+export function parseBootstrap(text: string, fileName = 'bootstrap'): BootstrapResult {
+  // JSON is parsed directly: YAML's document model costs ~200 bytes of heap per source byte,
+  // and a large bootstrap would leave that much committed heap behind. The line-mapped YAML
+  // document is built only when there are errors to place.
+  let json: unknown = parseJson(text);
+  if (json === undefined) {
+    const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+    if (doc.errors.length > 0) {
+      return {
+        ok: false,
+        errors: doc.errors.map((e) => ({
+          path: [],
+          message: `${fileName}: invalid YAML: ${e.message.split('\n')[0]}`,
+          line: e.linePos?.[0]?.line,
+        })),
+      };
+    }
+    json = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  } else if (json === DUPLICATE) {
     return {
       ok: false,
-      errors: doc.errors.map((e) => ({
-        path: [],
-        message: `${fileName}: invalid YAML: ${e.message.split('\n')[0]}`,
-        line: e.linePos?.[0]?.line,
-      })),
+      errors: [
+        { path: [], message: `${fileName}: duplicate key "${findDuplicateJsonKey(text)}"`, line: undefined },
+      ],
     };
   }
-  const json: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
   const decoded = decodeProtoJson<Bootstrap__Output>(BOOTSTRAP, json);
-  const withLines = (errors: readonly ConfigError[]): BootstrapError[] =>
-    errors.map((e) => ({ ...e, line: lineOf(e.path) }));
+  const withLines = (errors: readonly ConfigError[]): BootstrapError[] => {
+    const lineOf = lineFinder(text);
+    return errors.map((e) => ({ ...e, line: lineOf(e.path) }));
+  };
   if (!decoded.ok) return { ok: false, errors: withLines(decoded.errors) };
 
   const errors: ConfigError[] = [];
