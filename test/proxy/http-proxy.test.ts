@@ -116,6 +116,7 @@ describe('HTTP proxy', () => {
             },
             { match: { prefix: '/no-endpoints' }, route: { cluster: 'empty' } },
             { match: { prefix: '/dead' }, route: { cluster: 'dead' } },
+            { match: { prefix: '/broken/slow-idle' }, route: { cluster: 'broken', idle_timeout: '0.3s' } },
             { match: { prefix: '/broken/slow' }, route: { cluster: 'broken', timeout: '0.3s' } },
             { match: { prefix: '/broken' }, route: { cluster: 'broken' } },
             {
@@ -293,6 +294,9 @@ describe('HTTP proxy', () => {
     const ut = await get(proxy.port(), '/broken/slow');
     assert.equal(ut.status, 504);
     assert.equal(ut.body, 'upstream request timeout');
+    const idle = await get(proxy.port(), '/broken/slow-idle');
+    assert.equal(idle.status, 504, 'route idle_timeout replaces the stream idle timeout');
+    assert.equal(idle.body, 'stream timeout');
     const closeDelimited = await get(proxy.port(), '/broken/close-delimited');
     assert.equal(closeDelimited.status, 200);
     assert.equal(closeDelimited.body, 'until-close');

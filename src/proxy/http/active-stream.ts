@@ -279,6 +279,10 @@ export class ActiveStream implements HttpStream, RouteRequest {
     return head;
   }
 
+  setIdleTimeout(ms: number): void {
+    this.connection.setStreamIdleTimeout(ms);
+  }
+
   onResponseDrain(callback: () => void): void {
     this.connection.onDrain(callback);
   }

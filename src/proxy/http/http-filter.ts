@@ -61,6 +61,9 @@ export interface HttpStream extends RouteRequest {
   upstreamHost: string | undefined;
   upstreamCluster: string | undefined;
 
+  /** Route idle_timeout: replaces the connection manager's stream_idle_timeout for this stream; 0 disables. */
+  setIdleTimeout(ms: number): void;
+
   /** Resumes the filter chain after a filter returned 'stop'. */
   continueDecoding(): void;
 

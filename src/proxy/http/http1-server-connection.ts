@@ -47,6 +47,8 @@ export class Http1ServerConnection implements RequestParserHandler {
   private locallyDestroyed = false;
   private idleTimer: NodeJS.Timeout | undefined;
   private streamIdleTimer: NodeJS.Timeout | undefined;
+  /** The duration streamIdleTimer was armed with (route idle_timeout may differ from the HCM's). */
+  private streamIdleMs = 0;
   private headersTimer: NodeJS.Timeout | undefined;
   private streamTimers: NodeJS.Timeout[] = [];
 
@@ -246,6 +248,25 @@ export class Http1ServerConnection implements RequestParserHandler {
     return typeof data === 'string' ? this.socket.write(data, 'latin1') : this.socket.write(data);
   }
 
+  /**
+   * A route's idle_timeout replaces stream_idle_timeout for the current stream (0 disables
+   * it), as Envoy's route-level setting does.
+   */
+  setStreamIdleTimeout(ms: number): void {
+    this.armStreamIdle(ms);
+  }
+
+  private armStreamIdle(ms: number): void {
+    if (this.streamIdleTimer && this.streamIdleMs === ms) {
+      this.streamIdleTimer.refresh();
+      return;
+    }
+    this.clearTimer(this.streamIdleTimer);
+    this.streamIdleTimer = undefined;
+    this.streamIdleMs = ms;
+    if (ms > 0) this.streamIdleTimer = setTimeout(() => this.onStreamTimeout('idle'), ms);
+  }
+
   /** Activity on the current stream (body bytes moving) postpones its idle timeout. */
   streamActivity(): void {
     this.streamIdleTimer?.refresh();
@@ -390,11 +411,7 @@ export class Http1ServerConnection implements RequestParserHandler {
 
   private startStreamTimers(stream: ActiveStream): void {
     const config = this.config;
-    const idle = config.streamIdleTimeoutMs;
-    if (idle > 0) {
-      if (this.streamIdleTimer) this.streamIdleTimer.refresh();
-      else this.streamIdleTimer = setTimeout(() => this.onStreamTimeout('idle'), idle);
-    }
+    this.armStreamIdle(config.streamIdleTimeoutMs);
     if (config.requestTimeoutMs > 0) {
       this.streamTimers.push(setTimeout(() => this.onStreamTimeout('request'), config.requestTimeoutMs));
     }

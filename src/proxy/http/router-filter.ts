@@ -121,6 +121,7 @@ class RouterFilter implements HttpFilter, UpstreamResponseHandler {
       return;
     }
     this.host = host;
+    if (action.idleTimeoutMs !== undefined) stream.setIdleTimeout(action.idleTimeoutMs);
     stream.upstreamHost = `${host.address}:${host.port}`;
     cluster.stats.upstream_rq_total.inc();
     cluster.stats.upstream_rq_active.inc();
