@@ -96,7 +96,6 @@ export async function runOpenLoop(config: LoadgenConfig): Promise<LoadgenResult>
   let lastCompletionNs = 0;
   let totalCompleted = 0;
   let stopping = false;
-  let ticker: Ticker | null = null;
   let onSettled: (() => void) | null = null;
   const open = new Set<Connection>();
 
@@ -249,7 +248,7 @@ export async function runOpenLoop(config: LoadgenConfig): Promise<LoadgenResult>
   t0 = now() + 20e6;
   started = true;
   const cpuAtStart = process.cpuUsage();
-  ticker = startTicker({ baseNs, t0Ns: t0, periodNs, count: total, minGapNs: MIN_TICK_GAP_NS }, tick);
+  const ticker = startTicker({ baseNs, t0Ns: t0, periodNs, count: total, minGapNs: MIN_TICK_GAP_NS }, tick);
 
   const scheduleEndNs = intendedNs(total);
   await new Promise<void>((resolve) => {

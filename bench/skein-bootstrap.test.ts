@@ -13,7 +13,7 @@ import { BENCH_HOST, ROUTE_HEADER, ROUTE_HEADER_VALUE, TARGET_VIRTUAL_HOST } fro
 const BOOTSTRAP = 'envoy.config.bootstrap.v3.Bootstrap';
 const PORTS = { listenPorts: [15001], adminPort: 15000, originPort: 18080, closedPort: 18081 };
 
-// biome-ignore lint/suspicious/noExplicitAny: walking generated JSON in assertions
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- walking generated JSON in assertions
 type Any = any;
 
 describe('Skein benchmark bootstraps', () => {
