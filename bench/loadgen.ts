@@ -11,7 +11,7 @@
 import net from 'node:net';
 import { Histogram, type HistogramSummary } from './histogram.js';
 import { type ResponseHead, ResponseReader } from './http-response-reader.js';
-import { startTicker, type Ticker } from './ticker.js';
+import { startTicker } from './ticker.js';
 import { requestBytes } from './workload.js';
 
 export interface LoadgenConfig {
