@@ -4,9 +4,18 @@
  * requests.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { type AddressInfo, connect } from 'node:net';
+import { type AddressInfo, connect, createServer as createNetServer } from 'node:net';
 import { parseBootstrap } from '../../src/proxy/bootstrap/load-bootstrap.js';
 import { ProxyServer } from '../../src/proxy/server.js';
+
+/** A port that was free a moment ago (bind 0, read, close): for processes that need a fixed port. */
+export async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
 
 export interface RunningProxy {
   readonly server: ProxyServer;
