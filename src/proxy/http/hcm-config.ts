@@ -12,18 +12,13 @@ import { type FilterContext, httpFilterFactory } from '../filters/registry.js';
 import { unpackTypedConfig } from '../filters/typed-config.js';
 import type { Http1Limits } from '../http1/limits.js';
 import { DEFAULT_LIMITS } from '../http1/limits.js';
+import type { EscapedSlashesAction } from '../path/normalize.js';
 import { compileRouteConfiguration, type RouteTable } from '../router/route-table.js';
 import { type HcmStats, hcmStats } from './hcm-stats.js';
 import type { HttpFilter } from './http-filter.js';
 
 const HCM_TYPE = 'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
 
-export type EscapedSlashesAction =
-  | 'KEEP_UNCHANGED'
-  | 'REJECT_REQUEST'
-  | 'UNESCAPE_AND_REDIRECT'
-  | 'UNESCAPE_AND_FORWARD'
-  | 'IMPLEMENTATION_SPECIFIC_DEFAULT';
 
 export interface HcmConfig {
   readonly statPrefix: string;

@@ -6,19 +6,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
+import { HOP_BY_HOP_HEADERS } from '../http1/headers.js';
 import type { HcmConfig } from './hcm-config.js';
 
-/** Headers that describe one hop or the message framing, never forwarded as received. */
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'content-length',
-  'upgrade',
-  'expect',
-  'host',
-]);
+/** Headers the proxy rebuilds rather than forwards: hop-by-hop ones, framing, Expect, Host. */
+const REBUILT_BY_PROXY: ReadonlySet<string> = new Set([...HOP_BY_HOP_HEADERS, 'content-length', 'expect', 'host']);
 
 /** The downstream peer, classified once per connection. */
 export interface DownstreamPeer {
@@ -58,11 +50,12 @@ export function sanitizeRequestHeaders(
   for (let i = 0; i < received.length; i += 2) {
     const name = received[i]!;
     const value = received[i + 1]!;
-    if (HOP_BY_HOP.has(name) || (connectionTokens.length > 0 && connectionTokens.includes(name))) continue;
     if (name === 'te') {
+      // TE is hop-by-hop, but `te: trailers` is forwarded (gRPC needs it), as Envoy does.
       if (value.trim().toLowerCase() === 'trailers') headers.push(name, value);
       continue;
     }
+    if (REBUILT_BY_PROXY.has(name) || (connectionTokens.length > 0 && connectionTokens.includes(name))) continue;
     if (config.headersWithUnderscores !== 'ALLOW' && name.includes('_')) {
       if (config.headersWithUnderscores === 'REJECT_REQUEST') return undefined;
       continue;

@@ -6,6 +6,7 @@
  */
 import type { Socket } from 'node:net';
 import type { Http1ParseError } from '../http1/errors.js';
+import { HOP_BY_HOP_HEADERS } from '../http1/headers.js';
 import {
   type ResponseHead as ParsedResponseHead,
   ResponseParser,
@@ -16,16 +17,7 @@ import type { ConnectionUser, PooledConnection } from '../upstream/types.js';
 const CRLF = '\r\n';
 
 /** Response headers that describe the upstream hop or its framing; the proxy re-frames. */
-const RESPONSE_HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'content-length',
-  'upgrade',
-  'te',
-  'trailer',
-]);
+const RESPONSE_HOP_BY_HOP: ReadonlySet<string> = new Set([...HOP_BY_HOP_HEADERS, 'content-length']);
 
 export type UpstreamFailure = 'connection_termination' | 'protocol_error';
 
