@@ -27,6 +27,8 @@ const PROTO_FILES = [
   'envoy/admin/v3/server_info.proto',
   'envoy/admin/v3/clusters.proto',
   'envoy/service/discovery/v3/ads.proto',
+  'envoy/extensions/access_loggers/file/v3/file.proto',
+  'envoy/extensions/access_loggers/stream/v3/stream.proto',
 ];
 
 const xdsDeps = path.join(path.dirname(require.resolve('@grpc/grpc-js-xds/package.json')), 'deps');

@@ -5,6 +5,7 @@
  * allocates nothing extra.
  */
 import type { RouteDecision, RouteRequest, RouteTable } from '../router/route-table.js';
+import type { AccessLogger, LoggedExchange } from './access-log.js';
 import { countStatusClass } from './hcm-stats.js';
 import type { BodySink, FilterStatus, HttpFilter, HttpStream, ResponseHead } from './http-filter.js';
 import type { Http1ServerConnection } from './http1-server-connection.js';
@@ -77,6 +78,8 @@ export class ActiveStream implements HttpStream, RouteRequest {
    * current upstream read (`flushResponse`), so head and body leave in one write.
    */
   private pendingHead: string | undefined;
+  /** Response headers as sent, for access logs. */
+  private responseHeaders: readonly string[] = [];
   private resetCallbacks: ((reason: string) => void)[] | undefined;
 
   constructor(connection: Http1ServerConnection, init: StreamInit) {
@@ -204,6 +207,7 @@ export class ActiveStream implements HttpStream, RouteRequest {
     for (let i = this.filters.length - 1; i >= 0; i--) this.filters[i]!.encodeHeaders?.(this, head);
     this.responseStarted = true;
     this.responseStatus = head.status;
+    this.responseHeaders = head.headers;
     const config = this.connection.config;
     const status = head.status;
     this.noResponseBody = this.method === 'HEAD' || status === 204 || status === 304 || status < 200;
@@ -337,6 +341,29 @@ export class ActiveStream implements HttpStream, RouteRequest {
     if (callbacks) for (const callback of callbacks) callback(reason);
   }
 
+  private log(loggers: readonly AccessLogger[], durationMs: number): void {
+    const exchange: LoggedExchange = {
+      startTime: this.startTime,
+      durationMs,
+      method: this.method,
+      path: this.path,
+      authority: this.authority,
+      protocol: this.versionMinor === 1 ? 'HTTP/1.1' : 'HTTP/1.0',
+      requestHeaders: this.headers,
+      responseHeaders: this.responseHeaders,
+      responseCode: this.responseStarted ? this.responseStatus : 0,
+      responseFlags: this.responseFlags,
+      responseCodeDetails: this.responseCodeDetails,
+      bytesReceived: this.requestBodyBytes,
+      bytesSent: this.responseBodyBytes,
+      upstreamHost: this.upstreamHost,
+      upstreamCluster: this.upstreamCluster,
+      downstreamRemoteAddress: `${this.downstreamRemoteAddress}:${this.downstreamRemotePort}`,
+      downstreamLocalAddress: `${this.downstreamLocalAddress}:${this.downstreamLocalPort}`,
+    };
+    for (const logger of loggers) logger(exchange);
+  }
+
   private finish(): void {
     if (this.destroyed) return;
     this.destroyed = true;
@@ -346,7 +373,10 @@ export class ActiveStream implements HttpStream, RouteRequest {
       stats.downstream_rq_completed.inc();
       countStatusClass(stats, this.responseStatus);
     }
-    stats.downstream_rq_time.record(performance.now() - this.startHr);
+    const durationMs = performance.now() - this.startHr;
+    stats.downstream_rq_time.record(durationMs);
+    const loggers = this.connection.config.accessLoggers;
+    if (loggers.length > 0) this.log(loggers, durationMs);
     for (const filter of this.filters) filter.onDestroy?.();
     this.connection.onStreamDone(this);
   }

@@ -14,6 +14,7 @@ import type { Http1Limits } from '../http1/limits.js';
 import { DEFAULT_LIMITS } from '../http1/limits.js';
 import type { EscapedSlashesAction } from '../path/normalize.js';
 import { compileRouteConfiguration, type RouteTable } from '../router/route-table.js';
+import { type AccessLogger, compileAccessLogs } from './access-log.js';
 import { type HcmStats, hcmStats } from './hcm-stats.js';
 import type { HttpFilter } from './http-filter.js';
 
@@ -25,6 +26,8 @@ export interface HcmConfig {
   readonly stats: HcmStats;
   readonly routeTable: RouteTable;
   readonly filterFactories: readonly (() => HttpFilter)[];
+  /** Envoy access loggers run when each stream ends. */
+  readonly accessLoggers: readonly AccessLogger[];
   readonly serverName: string;
   /** Envoy's server_header_transformation. */
   readonly serverHeader: 'OVERWRITE' | 'APPEND_IF_ABSENT' | 'PASS_THROUGH';
@@ -82,6 +85,7 @@ const SUPPORTED = [
   'request_headers_timeout',
   'drain_timeout',
   'delayed_close_timeout',
+  'access_log',
 ];
 const SUPPORTED_HTTP1 = ['accept_http_10', 'default_host_for_http_10', 'allow_absolute_url'];
 const SUPPORTED_COMMON = [
@@ -140,6 +144,7 @@ export function compileHcm(
   }
 
   const filterFactories = compileHttpFilters(hcm, path, errors, context);
+  const accessLoggers = compileAccessLogs(hcm.access_log, [...path, 'access_log'], errors);
   if (errors.length > before || !routeTable) return undefined;
 
   const maxHeadersKb = hcm.max_request_headers_kb?.value ?? 60;
@@ -149,6 +154,7 @@ export function compileHcm(
     stats: hcmStats(context.stats, hcm.stat_prefix),
     routeTable,
     filterFactories,
+    accessLoggers,
     serverName: hcm.server_name || 'envoy',
     serverHeader: hcm.server_header_transformation as HcmConfig['serverHeader'],
     useRemoteAddress: hcm.use_remote_address?.value ?? false,
