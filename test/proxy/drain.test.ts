@@ -18,6 +18,8 @@ import {
   freePort,
   hcm,
   httpBootstrap,
+  parseRawResponse,
+  rawExchange,
   routes,
   startProxy,
   startUpstream,
@@ -64,6 +66,22 @@ describe('drain', () => {
     assert.equal(result.failed, 0, result.errors.slice(0, 5).join('\n'));
     assert.ok((result.bodies.get('from-upstream') ?? 0) > 0, 'served by the old config before the update');
     assert.ok((result.bodies.get('v2') ?? 0) > 0, 'served by the new config after the update');
+  });
+
+  it('removes a listener: stops accepting, lets the request in flight finish with connection: close', async () => {
+    const upstream = await startUpstream('slow', (_req, res) => setTimeout(() => res.end('finished'), 300));
+    const proxy = await startProxy(httpBootstrap(routes({ match: { prefix: '/' }, route: { cluster: 'slow' } }), [staticCluster('slow', [upstream.port])]));
+    const port = proxy.port();
+    const inFlight = rawExchange(port, 'GET /slow HTTP/1.1\r\nhost: a\r\n\r\n', 2000);
+    await sleep(100);
+    assert.ok(proxy.server.listenerManager.remove('main'));
+    const response = parseRawResponse(await inFlight)!;
+    assert.equal(response.status, 200);
+    assert.equal(response.body, 'finished');
+    assert.equal(response.headers.connection, 'close', 'a draining connection is closed after its response');
+    await assert.rejects(rawExchange(port, 'GET / HTTP/1.1\r\nhost: a\r\n\r\n', 300), /ECONNREFUSED/);
+    await proxy.close();
+    await upstream.close();
   });
 
   it('drains on SIGTERM: in-flight requests complete, nothing fails, the process exits', async () => {
