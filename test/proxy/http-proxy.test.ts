@@ -4,7 +4,7 @@
  * response flags when upstreams are missing, dead, slow or broken.
  */
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import {
   admin,
@@ -19,6 +19,9 @@ import {
   staticCluster,
   type Upstream,
 } from '../support/proxy-harness.js';
+
+/** Sockets of '/head-first' requests, waiting for the test to let their body go. */
+const heldBodies: import('node:net').Socket[] = [];
 
 /** A TCP server that misbehaves on purpose, by request path. */
 async function startBrokenUpstream(): Promise<{ port: number; close(): Promise<void> }> {
@@ -35,6 +38,9 @@ async function startBrokenUpstream(): Promise<{ port: number; close(): Promise<v
         setTimeout(() => socket.destroy(), 20);
       } else if (path.includes('/slow')) {
         setTimeout(() => socket.end('HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nslow'), 1500);
+      } else if (path.includes('/head-first')) {
+        socket.write('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n');
+        heldBodies.push(socket);
       } else if (path.includes('/close-delimited')) {
         socket.end('HTTP/1.1 200 OK\r\n\r\nuntil-close');
       } else socket.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
@@ -305,6 +311,24 @@ describe('HTTP proxy', () => {
     assert.match(stats, /^cluster\.dead\.upstream_cx_connect_fail: [1-9]/m);
     assert.match(stats, /^cluster\.broken\.upstream_rq_timeout: 1$/m);
     assert.match(stats, /^http\.ingress_http\.downstream_rq_5xx: [1-9]/m);
+  });
+
+  it('sends response headers at once when the body comes later (no holding back for coalescing)', { timeout: 10_000 }, async () => {
+    const socket = connect(proxy.port(), '127.0.0.1');
+    socket.write('GET /broken/head-first HTTP/1.1\r\nhost: a\r\nconnection: close\r\n\r\n');
+    let received = '';
+    await new Promise<void>((resolve) => {
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.toString('latin1');
+        if (received.includes('\r\n\r\n')) resolve();
+      });
+    });
+    assert.match(received, /^HTTP\/1\.1 200 OK/, 'the head arrived while the upstream still withholds the body');
+    assert.ok(!received.includes('later'));
+    const upstreamSocket = heldBodies.shift()!;
+    upstreamSocket.end('5\r\nlater\r\n0\r\n\r\n');
+    await new Promise((resolve) => socket.on('close', resolve));
+    assert.match(received, /5\r\nlater\r\n0\r\n\r\n$/);
   });
 
   it('resets the client when the upstream dies after the response started', async () => {
