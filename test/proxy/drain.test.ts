@@ -14,7 +14,6 @@ import type { Listener__Output } from '../../src/xds/generated/envoy/config/list
 import { decodeProtoJson } from '../../src/xds/proto-json.js';
 import { runLoad } from '../support/load-client.js';
 import {
-  admin,
   freePort,
   hcm,
   httpBootstrap,
@@ -120,6 +119,5 @@ describe('drain', () => {
     assert.equal(code, 0, stderr);
     assert.equal(result.failed, 0, result.errors.slice(0, 5).join('\n'));
     assert.ok(result.ok > 20, `only ${result.ok} requests completed`);
-    void admin;
   });
 });

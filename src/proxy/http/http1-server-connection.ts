@@ -158,7 +158,7 @@ export class Http1ServerConnection implements RequestParserHandler {
       requestId: sanitized?.requestId ?? '',
     });
     this.stream = stream;
-    this.startStreamTimers(stream);
+    this.startStreamTimers();
 
     if (head.versionMinor === 0 && !config.acceptHttp10) {
       stream.keepAlive = false;
@@ -409,7 +409,7 @@ export class Http1ServerConnection implements RequestParserHandler {
     }, ms);
   }
 
-  private startStreamTimers(stream: ActiveStream): void {
+  private startStreamTimers(): void {
     const config = this.config;
     this.armStreamIdle(config.streamIdleTimeoutMs);
     if (config.requestTimeoutMs > 0) {
@@ -418,7 +418,6 @@ export class Http1ServerConnection implements RequestParserHandler {
     if (config.maxStreamDurationMs > 0) {
       this.streamTimers.push(setTimeout(() => this.onStreamTimeout('duration'), config.maxStreamDurationMs));
     }
-    void stream;
   }
 
   private onStreamTimeout(kind: 'idle' | 'request' | 'duration'): void {

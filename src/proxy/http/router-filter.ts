@@ -142,7 +142,6 @@ class RouterFilter implements HttpFilter, UpstreamResponseHandler {
   }
 
   private onPoolFailure(failure: PoolFailure): void {
-    const stream = this.stream!;
     if (failure === 'overflow') {
       this.cluster!.stats.upstream_rq_pending_overflow.inc();
       this.localFailure(
@@ -153,7 +152,6 @@ class RouterFilter implements HttpFilter, UpstreamResponseHandler {
       );
       return;
     }
-    void stream;
     this.localFailure(
       503,
       UPSTREAM_RESET_BODY.connectFailure,
@@ -263,11 +261,10 @@ class RouterFilter implements HttpFilter, UpstreamResponseHandler {
     this.stream!.sendResponseEnd();
   }
 
-  onUpstreamFailure(kind: UpstreamFailure, detail: string): void {
+  onUpstreamFailure(kind: UpstreamFailure, _detail: string): void {
     if (this.finished) return;
-    const stats = this.cluster!.stats;
+    this.cluster!.stats.upstream_rq_rx_reset.inc();
     if (kind === 'protocol_error') {
-      stats.upstream_rq_rx_reset.inc();
       this.localFailure(
         502,
         UPSTREAM_RESET_BODY.protocolError,
@@ -275,7 +272,6 @@ class RouterFilter implements HttpFilter, UpstreamResponseHandler {
         `upstream_reset_before_response_started{protocol_error}`,
       );
     } else {
-      stats.upstream_rq_rx_reset.inc();
       this.localFailure(
         503,
         UPSTREAM_RESET_BODY.connectionTermination,
@@ -283,7 +279,6 @@ class RouterFilter implements HttpFilter, UpstreamResponseHandler {
         'upstream_reset_before_response_started{connection_termination}',
       );
     }
-    void detail;
   }
 
   /** Local reply if nothing was sent yet; otherwise the only honest signal left is a reset. */
