@@ -8,6 +8,7 @@ import { connect, createServer, type Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import {
   admin,
+  freePort,
   type EchoRequest,
   get,
   httpBootstrap,
@@ -51,14 +52,6 @@ async function startBrokenUpstream(): Promise<{ port: number; close(): Promise<v
   return { port, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 describe('HTTP proxy', () => {
   let proxy: RunningProxy;
   let web: Upstream;
@@ -69,7 +62,7 @@ describe('HTTP proxy', () => {
     web = await startUpstream('web');
     api = await startUpstream('api');
     broken = await startBrokenUpstream();
-    const dead = await closedPort();
+    const dead = await freePort(); // nothing listens there
     const routeConfig = {
       name: 'local',
       response_headers_to_add: [{ header: { key: 'x-route-config', value: 'global' } }],

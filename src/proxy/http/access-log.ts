@@ -12,6 +12,7 @@ import type { StdoutAccessLog__Output } from '../../xds/generated/envoy/extensio
 import type { FieldPath } from '../../xds/proto-json.js';
 import { checkSupported, type ConfigError } from '../config/config-error.js';
 import { unpackTypedConfig } from '../filters/typed-config.js';
+import { getHeader } from '../http1/headers.js';
 
 /** What a finished stream exposes to its access log. */
 export interface LoggedExchange {
@@ -44,11 +45,6 @@ export const DEFAULT_FORMAT =
 
 type Piece = (exchange: LoggedExchange) => string;
 
-function header(headers: readonly string[], name: string): string | undefined {
-  for (let i = 0; i < headers.length; i += 2) if (headers[i] === name) return headers[i + 1];
-  return undefined;
-}
-
 /** `%REQ(a?b)%`: header a, else b; pseudo-headers map to the request line. */
 function requestValue(exchange: LoggedExchange, name: string): string | undefined {
   switch (name) {
@@ -59,7 +55,7 @@ function requestValue(exchange: LoggedExchange, name: string): string | undefine
     case ':authority':
       return exchange.authority;
     default:
-      return header(exchange.requestHeaders, name);
+      return getHeader(exchange.requestHeaders, name);
   }
 }
 
@@ -98,7 +94,7 @@ export function compileFormat(format: string, path: FieldPath, errors: ConfigErr
       piece =
         command === 'REQ'
           ? (e) => requestValue(e, first) ?? (fallback ? requestValue(e, fallback) : undefined) ?? '-'
-          : (e) => header(e.responseHeaders, first) ?? (fallback ? header(e.responseHeaders, fallback) : undefined) ?? '-';
+          : (e) => getHeader(e.responseHeaders, first) ?? (fallback ? getHeader(e.responseHeaders, fallback) : undefined) ?? '-';
     }
     if (!piece) {
       errors.push({ path, message: `access log command %${command}% is not supported` });

@@ -80,7 +80,6 @@ export class ActiveStream implements HttpStream, RouteRequest {
   private pendingHead: string | undefined;
   /** Response headers as sent, for access logs. */
   private responseHeaders: readonly string[] = [];
-  private resetCallbacks: ((reason: string) => void)[] | undefined;
 
   constructor(connection: Http1ServerConnection, init: StreamInit) {
     this.connection = connection;
@@ -323,11 +322,6 @@ export class ActiveStream implements HttpStream, RouteRequest {
     this.connection.destroy();
   }
 
-  onReset(callback: (reason: string) => void): void {
-    this.resetCallbacks ??= [];
-    this.resetCallbacks.push(callback);
-  }
-
   /** The downstream went away or the connection was destroyed before the response completed. */
   downstreamReset(reason: string): void {
     if (this.destroyed || this.responseComplete) return;
@@ -335,10 +329,7 @@ export class ActiveStream implements HttpStream, RouteRequest {
       this.addResponseFlag('DC');
       this.connection.config.stats.downstream_rq_rx_reset.inc();
     }
-    const callbacks = this.resetCallbacks;
-    this.resetCallbacks = undefined;
-    this.finish();
-    if (callbacks) for (const callback of callbacks) callback(reason);
+    this.finish(); // filters' onDestroy releases their upstream work
   }
 
   private log(loggers: readonly AccessLogger[], durationMs: number): void {

@@ -94,8 +94,6 @@ export interface HttpStream extends RouteRequest {
   /** Aborts the exchange: closes the client connection abruptly. */
   reset(details: string): void;
 
-  /** Called when the client goes away or the stream is reset before completion; filters release resources. */
-  onReset(callback: (reason: string) => void): void;
 }
 
 export interface HttpFilter {

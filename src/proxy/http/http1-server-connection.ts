@@ -7,17 +7,12 @@
 import type { Socket } from 'node:net';
 import type { ConnectionInfo } from '../filters/registry.js';
 import type { Http1ParseError } from '../http1/errors.js';
-import { getHeader } from '../http1/headers.js';
+import { connectionOptions, getHeader } from '../http1/headers.js';
 import { type RequestHead, RequestParser, type RequestParserHandler } from '../http1/request-parser.js';
 import { normalizePath } from '../path/normalize.js';
 import { ActiveStream } from './active-stream.js';
 import type { HcmConfig } from './hcm-config.js';
-import {
-  connectionTokens,
-  type DownstreamPeer,
-  isInternalAddress,
-  sanitizeRequestHeaders,
-} from './request-headers.js';
+import { type DownstreamPeer, isInternalAddress, sanitizeRequestHeaders } from './request-headers.js';
 import { reasonPhrase } from './response-flags.js';
 
 export interface ConnectionOwner {
@@ -141,7 +136,7 @@ export class Http1ServerConnection implements RequestParserHandler {
       (head.versionMinor === 0 ? config.defaultHostForHttp10 : '');
     const sanitized = sanitizeRequestHeaders(
       head.headers,
-      connectionTokens(head.headers),
+      connectionOptions(head.headers),
       this.peer,
       this.scheme,
       config,
@@ -402,8 +397,7 @@ export class Http1ServerConnection implements RequestParserHandler {
     if (ms <= 0 || this.headersTimer || this.closing) return;
     this.headersTimer = setTimeout(() => {
       this.headersTimer = undefined;
-      if (this.stream && !this.stream.requestComplete) return;
-      if (this.stream) return;
+      if (this.stream) return; // the head arrived; stream timers take over
       this.config.stats.downstream_rq_header_timeout.inc();
       this.destroy();
     }, ms);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { HcmConfig } from './hcm-config.js';
-import { connectionTokens, isInternalAddress, sanitizeRequestHeaders } from './request-headers.js';
+import { connectionOptions, getHeaderValues as get } from '../http1/headers.js';
+import { isInternalAddress, sanitizeRequestHeaders } from './request-headers.js';
 
 /** Only the fields sanitizing reads; the rest of HcmConfig is irrelevant here. */
 function config(overrides: Partial<HcmConfig> = {}): HcmConfig {
@@ -16,12 +17,6 @@ function config(overrides: Partial<HcmConfig> = {}): HcmConfig {
   } as HcmConfig;
 }
 
-const get = (headers: readonly string[], name: string) => {
-  const values: string[] = [];
-  for (let i = 0; i < headers.length; i += 2) if (headers[i] === name) values.push(headers[i + 1]!);
-  return values;
-};
-
 describe('sanitizeRequestHeaders', () => {
   const internalPeer = { address: '10.1.2.3', internal: true };
   const externalPeer = { address: '203.0.113.9', internal: false };
@@ -32,50 +27,50 @@ describe('sanitizeRequestHeaders', () => {
       'content-length', '5', 'expect', '100-continue', 'upgrade', 'h2c', 'proxy-connection', 'x', 'host', 'a',
       'te', 'trailers', 'x-keep', 'yes',
     ];
-    const out = sanitizeRequestHeaders(received, connectionTokens(received), internalPeer, 'http', config())!;
+    const out = sanitizeRequestHeaders(received, connectionOptions(received), internalPeer, 'http', config())!;
     const names = out.headers.filter((_, i) => i % 2 === 0);
     assert.deepEqual(names.filter((n) => !n.startsWith('x-forwarded') && n !== 'x-request-id'), ['te', 'x-keep']);
-    const gzip = sanitizeRequestHeaders(['te', 'gzip'], [], internalPeer, 'http', config())!;
+    const gzip = sanitizeRequestHeaders(['te', 'gzip'], undefined, internalPeer, 'http', config())!;
     assert.deepEqual(get(gzip.headers, 'te'), []);
   });
 
   it('appends the peer to x-forwarded-for only with use_remote_address (and not skip_xff_append)', () => {
     const received = ['x-forwarded-for', '1.1.1.1'];
-    assert.deepEqual(get(sanitizeRequestHeaders(received, [], externalPeer, 'http', config())!.headers, 'x-forwarded-for'), ['1.1.1.1']);
-    const edge = sanitizeRequestHeaders(received, [], externalPeer, 'http', config({ useRemoteAddress: true }))!;
+    assert.deepEqual(get(sanitizeRequestHeaders(received, undefined, externalPeer, 'http', config())!.headers, 'x-forwarded-for'), ['1.1.1.1']);
+    const edge = sanitizeRequestHeaders(received, undefined, externalPeer, 'http', config({ useRemoteAddress: true }))!;
     assert.deepEqual(get(edge.headers, 'x-forwarded-for'), ['1.1.1.1,203.0.113.9']);
-    const skip = sanitizeRequestHeaders(received, [], externalPeer, 'http', config({ useRemoteAddress: true, skipXffAppend: true }))!;
+    const skip = sanitizeRequestHeaders(received, undefined, externalPeer, 'http', config({ useRemoteAddress: true, skipXffAppend: true }))!;
     assert.deepEqual(get(skip.headers, 'x-forwarded-for'), ['1.1.1.1']);
   });
 
   it('lets an edge proxy overwrite x-forwarded-proto and strip x-envoy-* from external peers only', () => {
     const received = ['x-forwarded-proto', 'https', 'x-envoy-retry-on', '5xx', 'x-forwarded-client-cert', 'spoof'];
-    const edgeExternal = sanitizeRequestHeaders(received, [], externalPeer, 'http', config({ useRemoteAddress: true }))!;
+    const edgeExternal = sanitizeRequestHeaders(received, undefined, externalPeer, 'http', config({ useRemoteAddress: true }))!;
     assert.deepEqual(get(edgeExternal.headers, 'x-forwarded-proto'), ['http']);
     assert.deepEqual(get(edgeExternal.headers, 'x-envoy-retry-on'), []);
     assert.deepEqual(get(edgeExternal.headers, 'x-forwarded-client-cert'), []);
-    const edgeInternal = sanitizeRequestHeaders(received, [], internalPeer, 'http', config({ useRemoteAddress: true }))!;
+    const edgeInternal = sanitizeRequestHeaders(received, undefined, internalPeer, 'http', config({ useRemoteAddress: true }))!;
     assert.deepEqual(get(edgeInternal.headers, 'x-envoy-retry-on'), ['5xx']);
-    const sidecar = sanitizeRequestHeaders(received, [], externalPeer, 'http', config())!;
+    const sidecar = sanitizeRequestHeaders(received, undefined, externalPeer, 'http', config())!;
     assert.deepEqual(get(sidecar.headers, 'x-forwarded-proto'), ['https'], 'a non-edge proxy keeps the received scheme');
   });
 
   it('keeps an internal request id, regenerates an external one at the edge, generates a missing one', () => {
     const received = ['x-request-id', 'abc'];
-    assert.equal(sanitizeRequestHeaders(received, [], internalPeer, 'http', config({ useRemoteAddress: true }))!.requestId, 'abc');
-    assert.notEqual(sanitizeRequestHeaders(received, [], externalPeer, 'http', config({ useRemoteAddress: true }))!.requestId, 'abc');
+    assert.equal(sanitizeRequestHeaders(received, undefined, internalPeer, 'http', config({ useRemoteAddress: true }))!.requestId, 'abc');
+    assert.notEqual(sanitizeRequestHeaders(received, undefined, externalPeer, 'http', config({ useRemoteAddress: true }))!.requestId, 'abc');
     assert.equal(
-      sanitizeRequestHeaders(received, [], externalPeer, 'http', config({ useRemoteAddress: true, preserveExternalRequestId: true }))!
+      sanitizeRequestHeaders(received, undefined, externalPeer, 'http', config({ useRemoteAddress: true, preserveExternalRequestId: true }))!
         .requestId,
       'abc',
     );
-    assert.match(sanitizeRequestHeaders([], [], internalPeer, 'http', config())!.requestId, /^[0-9a-f-]{36}$/);
+    assert.match(sanitizeRequestHeaders([], undefined, internalPeer, 'http', config())!.requestId, /^[0-9a-f-]{36}$/);
   });
 
   it('applies headers_with_underscores_action', () => {
     const received = ['x_under', '1'];
-    assert.equal(sanitizeRequestHeaders(received, [], internalPeer, 'http', config({ headersWithUnderscores: 'REJECT_REQUEST' })), undefined);
-    const dropped = sanitizeRequestHeaders(received, [], internalPeer, 'http', config({ headersWithUnderscores: 'DROP_HEADER' }))!;
+    assert.equal(sanitizeRequestHeaders(received, undefined, internalPeer, 'http', config({ headersWithUnderscores: 'REJECT_REQUEST' })), undefined);
+    const dropped = sanitizeRequestHeaders(received, undefined, internalPeer, 'http', config({ headersWithUnderscores: 'DROP_HEADER' }))!;
     assert.deepEqual(get(dropped.headers, 'x_under'), []);
   });
 

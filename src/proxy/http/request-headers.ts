@@ -34,7 +34,7 @@ export interface SanitizedRequest {
  */
 export function sanitizeRequestHeaders(
   received: readonly string[],
-  connectionTokens: readonly string[],
+  connectionOptions: readonly string[] | undefined,
   peer: DownstreamPeer,
   scheme: 'http' | 'https',
   config: HcmConfig,
@@ -55,7 +55,7 @@ export function sanitizeRequestHeaders(
       if (value.trim().toLowerCase() === 'trailers') headers.push(name, value);
       continue;
     }
-    if (REBUILT_BY_PROXY.has(name) || (connectionTokens.length > 0 && connectionTokens.includes(name))) continue;
+    if (REBUILT_BY_PROXY.has(name) || connectionOptions?.includes(name)) continue;
     if (config.headersWithUnderscores !== 'ALLOW' && name.includes('_')) {
       if (config.headersWithUnderscores === 'REJECT_REQUEST') return undefined;
       continue;
@@ -108,17 +108,4 @@ export function isInternalAddress(address: string): boolean {
   }
   const lower = address.toLowerCase();
   return lower === '::1' || lower.startsWith('fc') || lower.startsWith('fd');
-}
-
-/** Lower-cased tokens of the Connection header values (names of more hop-by-hop headers). */
-export function connectionTokens(received: readonly string[]): string[] {
-  const tokens: string[] = [];
-  for (let i = 0; i < received.length; i += 2) {
-    if (received[i] !== 'connection') continue;
-    for (const token of received[i + 1]!.split(',')) {
-      const t = token.trim().toLowerCase();
-      if (t && t !== 'close' && t !== 'keep-alive') tokens.push(t);
-    }
-  }
-  return tokens;
 }

@@ -5,6 +5,7 @@
  */
 import type { Router__Output } from '../../xds/generated/envoy/extensions/filters/http/router/v3/Router.js';
 import { checkSupported } from '../config/config-error.js';
+import { getHeader } from '../http1/headers.js';
 import type { FilterContext, HttpFilterFactory } from '../filters/registry.js';
 import type { ClusterTarget, RouteDecision } from '../router/route-table.js';
 import { mutateRequestHeaders, mutateResponseHeaders } from '../router/route-table.js';
@@ -107,7 +108,7 @@ class RouterFilter implements HttpFilter, UpstreamResponseHandler {
       downstreamLocalAddress: stream.downstreamLocalAddress,
       downstreamLocalPort: stream.downstreamLocalPort,
       originalDstHeader: cluster.originalDstHeaderName
-        ? headerValue(stream.headers, cluster.originalDstHeaderName)
+        ? getHeader(stream.headers, cluster.originalDstHeaderName)
         : undefined,
     });
     if (!host) {
@@ -172,7 +173,7 @@ class RouterFilter implements HttpFilter, UpstreamResponseHandler {
     if (rewrite === undefined && this.target?.hostRewrite) hostHeader = this.target.hostRewrite;
     else if (rewrite?.kind === 'literal') hostHeader = rewrite.value;
     else if (rewrite?.kind === 'auto') hostHeader = host.hostname || hostHeader;
-    else if (rewrite?.kind === 'header') hostHeader = headerValue(stream.headers, rewrite.name) ?? hostHeader;
+    else if (rewrite?.kind === 'header') hostHeader = getHeader(stream.headers, rewrite.name) ?? hostHeader;
 
     const headers = mutateRequestHeaders(
       stream.headers,
@@ -339,11 +340,6 @@ class RouterFilter implements HttpFilter, UpstreamResponseHandler {
       clusterTarget: this.target,
     };
   }
-}
-
-function headerValue(headers: readonly string[], name: string): string | undefined {
-  for (let i = 0; i < headers.length; i += 2) if (headers[i] === name) return headers[i + 1];
-  return undefined;
 }
 
 function clusterNotFoundStatus(action: ForwardAction): number {

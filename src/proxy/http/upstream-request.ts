@@ -6,7 +6,7 @@
  */
 import type { Socket } from 'node:net';
 import type { Http1ParseError } from '../http1/errors.js';
-import { HOP_BY_HOP_HEADERS } from '../http1/headers.js';
+import { connectionOptions, HOP_BY_HOP_HEADERS } from '../http1/headers.js';
 import {
   type ResponseHead as ParsedResponseHead,
   ResponseParser,
@@ -144,10 +144,10 @@ export class UpstreamRequest implements ResponseParserHandler, ConnectionUser {
   onHead(head: ParsedResponseHead): void {
     this.responseHeadersSeen = true;
     const headers: string[] = [];
-    const connectionListed = connectionListedNames(head.headers);
+    const connectionListed = connectionOptions(head.headers);
     for (let i = 0; i < head.headers.length; i += 2) {
       const name = head.headers[i]!;
-      if (RESPONSE_HOP_BY_HOP.has(name) || connectionListed?.has(name)) continue;
+      if (RESPONSE_HOP_BY_HOP.has(name) || connectionListed?.includes(name)) continue;
       headers.push(name, head.headers[i + 1]!);
     }
     const contentLength = head.chunked ? -1 : head.contentLength;
@@ -220,20 +220,4 @@ export class UpstreamRequest implements ResponseParserHandler, ConnectionUser {
 
 function describe(error: Http1ParseError): string {
   return `${error.code}: ${error.detail}`;
-}
-
-function connectionListedNames(headers: readonly string[]): Set<string> | undefined {
-  let names: Set<string> | undefined;
-  for (let i = 0; i < headers.length; i += 2) {
-    if (headers[i] !== 'connection') continue;
-    const value = headers[i + 1]!;
-    if (value === 'keep-alive' || value === 'close' || value === 'Keep-Alive') continue;
-    for (const token of value.split(',')) {
-      const name = token.trim().toLowerCase();
-      if (!name) continue;
-      names ??= new Set();
-      names.add(name);
-    }
-  }
-  return names;
 }

@@ -46,15 +46,31 @@ export function removeHeaders(headers: readonly string[], names: ReadonlySet<str
   return kept;
 }
 
+/**
+ * The options listed in Connection (RFC 9110 §7.6.1), lower-case, never `host`; undefined when
+ * there are none. `keep-alive` is left out (it is in HOP_BY_HOP_HEADERS already), so the common
+ * `connection: keep-alive` costs no allocation.
+ */
+export function connectionOptions(headers: readonly string[]): string[] | undefined {
+  let options: string[] | undefined;
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i] !== 'connection') continue;
+    const value = headers[i + 1]!;
+    if (value === 'keep-alive') continue;
+    for (const option of splitList(value)) {
+      const name = option.toLowerCase();
+      if (name === '' || name === 'keep-alive' || NEVER_CONNECTION_OPTIONS.has(name)) continue;
+      options ??= [];
+      options.push(name);
+    }
+  }
+  return options;
+}
+
 /** The hop-by-hop names of this message: the fixed set plus every option listed in Connection. */
 export function hopByHopNames(headers: readonly string[]): Set<string> {
   const names = new Set(HOP_BY_HOP_HEADERS);
-  for (const value of getHeaderValues(headers, 'connection')) {
-    for (const option of splitList(value)) {
-      const name = option.toLowerCase();
-      if (name !== '' && !NEVER_CONNECTION_OPTIONS.has(name)) names.add(name);
-    }
-  }
+  for (const name of connectionOptions(headers) ?? []) names.add(name);
   return names;
 }
 

@@ -22,6 +22,7 @@
  */
 export { type Http1ErrorCode, type Http1ErrorStatus, Http1ParseError } from './errors.js';
 export {
+  connectionOptions,
   forwardableHeaders,
   getHeader,
   getHeaderValues,
