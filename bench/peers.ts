@@ -54,6 +54,17 @@ export function useSkeinLauncher(file: string): void {
   skeinLauncher = path.resolve(file);
 }
 
+let resilience = false;
+
+/** Measures Skein with Istio's default retries, outlier detection and a 0 % fault filter (`--resilience`). */
+export function useResilienceConfig(): void {
+  resilience = true;
+}
+
+export function resilienceConfigured(): boolean {
+  return resilience;
+}
+
 export function currentSkeinLauncher(): string {
   return skeinLauncher;
 }
@@ -127,7 +138,7 @@ export async function startSkein(originPort: number, hops: number): Promise<Runn
   const ports = await distinctFreePorts(hops + 2);
   const [adminPort, closedPort] = [ports[0]!, ports[1]!];
   const listenPorts = ports.slice(2);
-  const bootstrap = realisticBootstrap({ listenPorts, adminPort, originPort, closedPort });
+  const bootstrap = realisticBootstrap({ listenPorts, adminPort, originPort, closedPort }, { resilience });
   return startSkeinWith(bootstrap, listenPorts[0]!, adminPort);
 }
 

@@ -290,7 +290,7 @@ Mode: **${run.plan.mode}** · started ${run.startedAt} · took ${(run.wallSecond
 
 > Loopback figures on a shared 2-vCPU VM. Only ratios to the same-run baselines (direct, nginx, haproxy),
 > CPU per 1000 rps and bytes carry over to other machines.
-${run.skeinLauncher === DEFAULT_SKEIN_LAUNCHER ? '' : `\n**The "Skein" row is NOT this checkout's proxy:** it ran \`${run.skeinLauncher}\`.\n`}`;
+${run.skeinLauncher === DEFAULT_SKEIN_LAUNCHER ? '' : `\n**The "Skein" row is NOT this checkout's proxy:** it ran \`${run.skeinLauncher}\`.\n`}${run.resilience ? '\n**Resilience variant:** every Skein route carries Istio\'s default retry policy, every cluster outlier detection and circuit breakers, and the HTTP filter chain a fault filter injecting 0 %.\n' : ''}`;
   return [
     header,
     statusSection(run),
@@ -307,7 +307,8 @@ ${run.skeinLauncher === DEFAULT_SKEIN_LAUNCHER ? '' : `\n**The "Skein" row is NO
 export function writeReport(run: BenchRun, markdown: string): string {
   const dir = path.join(REPO_ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const base = `${run.startedAt.slice(0, 10)}-http1${run.plan.mode === 'quick' ? '-quick' : ''}`;
+  const variant = run.resilience ? '-resilience' : '';
+  const base = `${run.startedAt.slice(0, 10)}-http1${variant}${run.plan.mode === 'quick' ? '-quick' : ''}`;
   const mdPath = path.join(dir, `${base}.md`);
   writeFileSync(mdPath, markdown);
   writeFileSync(path.join(dir, `${base}.raw.json`), `${JSON.stringify(run, null, 2)}\n`);

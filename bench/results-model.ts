@@ -86,6 +86,8 @@ export interface BenchRun {
   machine: MachineFacts;
   /** The `skein.js` launcher that was measured. */
   skeinLauncher: string;
+  /** Skein ran the `--resilience` variant of the bootstrap. */
+  resilience?: boolean;
   /** Cores of other work on the machine just before the run started. */
   foreignLoadBefore: number;
   validation: LoadgenValidation | { failed: string };

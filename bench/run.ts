@@ -14,7 +14,15 @@ import { startForeignLoadWindow } from './foreign-load.js';
 import { collectMachineFacts } from './machine.js';
 import { measureSut } from './measure-sut.js';
 import { startOrigin } from './origin.js';
-import { currentSkeinLauncher, SUT_IDS, type SutId, SutUnavailable, useSkeinLauncher } from './peers.js';
+import {
+  currentSkeinLauncher,
+  resilienceConfigured,
+  SUT_IDS,
+  type SutId,
+  SutUnavailable,
+  useResilienceConfig,
+  useSkeinLauncher,
+} from './peers.js';
 import { makePlan } from './plan.js';
 import { renderReport, writeReport } from './report.js';
 import type { BenchRun, ClusterScale, LoadgenValidation, SutResults } from './results-model.js';
@@ -30,6 +38,8 @@ const USAGE = `usage: node dist/bench/run.js [--quick] [--only=nginx,haproxy,ske
   --quick       ~5 s per measurement, 1 repetition (development; about 2 minutes)
   --only=...    measure only these proxies (the direct baseline always runs)
   --skein-bin=  launcher of the Skein build to measure (default: bin/skein.js of this checkout)
+  --resilience  Skein's routes and clusters carry Istio's default retries, outlier detection,
+                circuit breakers and a 0 % fault filter (report: <date>-http1-resilience.md)
 `;
 
 function parseArgs(argv: string[]): { quick: boolean; only: SutId[] } {
@@ -46,6 +56,8 @@ function parseArgs(argv: string[]): { quick: boolean; only: SutId[] } {
       only = SUT_IDS.filter((id) => id === 'direct' || wanted.includes(id));
     } else if (arg.startsWith('--skein-bin=')) {
       useSkeinLauncher(arg.slice('--skein-bin='.length));
+    } else if (arg === '--resilience') {
+      useResilienceConfig();
     } else if (arg === '--help' || arg === '-h') {
       process.stdout.write(USAGE);
       process.exit(0);
@@ -164,6 +176,7 @@ async function main(): Promise<void> {
     plan,
     machine,
     skeinLauncher: currentSkeinLauncher(),
+    resilience: resilienceConfigured(),
     foreignLoadBefore,
     validation,
     suts: results,

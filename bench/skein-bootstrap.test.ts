@@ -23,6 +23,8 @@ describe('Skein benchmark bootstraps', () => {
       'envoy/config/bootstrap/v3/bootstrap.proto',
       'envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto',
       'envoy/extensions/filters/http/router/v3/router.proto',
+      'envoy/extensions/filters/http/fault/v3/fault.proto',
+      'envoy/extensions/retry/host/previous_hosts/v3/previous_hosts.proto',
     ]);
     checker = () => new EnvoyConfigChecker(root);
   });
@@ -31,6 +33,15 @@ describe('Skein benchmark bootstraps', () => {
     const bootstrap = realisticBootstrap(PORTS);
     assert.deepEqual(checker().check(BOOTSTRAP, bootstrap), []);
     assert.deepEqual(checker().check(BOOTSTRAP, parse(stringify(bootstrap))), []);
+  });
+
+  it('the resilience variant is valid Envoy v3 and carries retries, outlier detection and the fault filter', () => {
+    const bootstrap: Any = realisticBootstrap(PORTS, { resilience: true });
+    assert.deepEqual(checker().check(BOOTSTRAP, bootstrap), []);
+    const hcm = bootstrap.static_resources.listeners[0].filter_chains[0].filters[0].typed_config;
+    assert.equal(hcm.http_filters[0].name, 'envoy.filters.http.fault');
+    assert.equal(hcm.route_config.virtual_hosts[0].routes[0].route.retry_policy.num_retries, 2);
+    assert.equal(bootstrap.static_resources.clusters[0].outlier_detection.consecutive_5xx, 5);
   });
 
   it('the chained and cluster-scale bootstraps are valid Envoy v3', () => {

@@ -18,6 +18,42 @@ import {
   VIRTUAL_HOSTS,
 } from './workload.js';
 
+/**
+ * The resilience variant (`npm run bench -- --resilience`): what Istio puts on every sidecar
+ * route and cluster — its default retry policy, outlier detection, circuit breakers — plus a
+ * fault filter injecting nothing (0 %), to measure what those features cost when idle.
+ */
+export interface BootstrapOptions {
+  readonly resilience?: boolean;
+}
+
+/** Istio's default HTTP retry policy (2 attempts, its retry_on list, previous-hosts predicate). */
+const ISTIO_DEFAULT_RETRY = {
+  retry_on: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes',
+  num_retries: 2,
+  retry_host_predicate: [
+    {
+      name: 'envoy.retry_host_predicates.previous_hosts',
+      typed_config: { '@type': 'type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate' },
+    },
+  ],
+  host_selection_retry_max_attempts: 5,
+};
+
+const RESILIENT_CLUSTER = {
+  circuit_breakers: { thresholds: [{ max_connections: 4294967295, max_pending_requests: 4294967295, max_requests: 4294967295, max_retries: 4294967295 }] },
+  outlier_detection: { consecutive_5xx: 5, interval: '10s', base_ejection_time: '30s', max_ejection_percent: 100 },
+};
+
+const FAULT_FILTER = {
+  name: 'envoy.filters.http.fault',
+  typed_config: {
+    '@type': 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault',
+    abort: { http_status: 503, percentage: { numerator: 0, denominator: 'HUNDRED' } },
+    delay: { fixed_delay: '1s', percentage: { numerator: 0, denominator: 'HUNDRED' } },
+  },
+};
+
 export interface BootstrapPorts {
   /** `listenPorts[0]` takes the load; more ports make a daisy chain of listeners, the last to the origin. */
   listenPorts: readonly number[];
@@ -39,8 +75,9 @@ function socketAddress(address: string, port: number): Json {
   return { socket_address: { address, port_value: port } };
 }
 
-function staticCluster(name: string, endpoints: ReadonlyArray<readonly [string, number]>): Json {
+function staticCluster(name: string, endpoints: ReadonlyArray<readonly [string, number]>, options: BootstrapOptions = {}): Json {
   return {
+    ...(options.resilience ? RESILIENT_CLUSTER : {}),
     name,
     type: 'STATIC',
     connect_timeout: '1s',
@@ -63,8 +100,12 @@ function headerExact(name: string, value: string): Json {
 }
 
 /** The ten routes of one virtual host; `target` and `fallback` are the clusters of routes 8 and 10. */
-function routes(service: string, target: string, fallback: string): Json[] {
-  const to = (cluster: string): Json => ({ cluster, timeout: '15s' });
+function routes(service: string, target: string, fallback: string, options: BootstrapOptions): Json[] {
+  const to = (cluster: string): Json => ({
+    cluster,
+    timeout: '15s',
+    ...(options.resilience ? { retry_policy: ISTIO_DEFAULT_RETRY } : {}),
+  });
   const list: Json[] = [
     { name: 'healthz', match: { path: '/healthz' }, route: to(service) },
     {
@@ -102,18 +143,18 @@ function routes(service: string, target: string, fallback: string): Json[] {
   return list;
 }
 
-function virtualHost(index: number, benchTarget: string): Json {
+function virtualHost(index: number, benchTarget: string, options: BootstrapOptions): Json {
   const host = serviceHost(index);
   const service = `svc-${String(index).padStart(3, '0')}`;
   const isTarget = index === TARGET_VIRTUAL_HOST;
   return {
     name: service,
     domains: [host, `${host}:80`, `${service}.bench`, service],
-    routes: routes(service, isTarget ? benchTarget : service, isTarget ? MISROUTE_CLUSTER : service),
+    routes: routes(service, isTarget ? benchTarget : service, isTarget ? MISROUTE_CLUSTER : service, options),
   };
 }
 
-function listener(port: number, routeConfig: Json, name = 'bench-http'): Json {
+function listener(port: number, routeConfig: Json, name = 'bench-http', options: BootstrapOptions = {}): Json {
   return {
     name,
     address: socketAddress('127.0.0.1', port),
@@ -127,7 +168,10 @@ function listener(port: number, routeConfig: Json, name = 'bench-http'): Json {
               stat_prefix: 'bench_http',
               codec_type: 'AUTO',
               route_config: routeConfig,
-              http_filters: [{ name: 'envoy.filters.http.router', typed_config: { '@type': ROUTER_TYPE } }],
+              http_filters: [
+                ...(options.resilience ? [FAULT_FILTER] : []),
+                { name: 'envoy.filters.http.router', typed_config: { '@type': ROUTER_TYPE } },
+              ],
             },
           },
         ],
@@ -150,29 +194,30 @@ function bootstrap(adminPort: number, listeners: Json[], clusters: Json[]): Json
  * 100 virtual hosts × 10 routes, 102 clusters, header matching on the benchmark's route.
  * In a chain, listener i has the same table with its benchmark route aimed at listener i+1.
  */
-export function realisticBootstrap(ports: BootstrapPorts): Json {
+export function realisticBootstrap(ports: BootstrapPorts, options: BootstrapOptions = {}): Json {
   const origin: [string, number] = ['127.0.0.1', ports.originPort];
   const clusters: Json[] = [
-    staticCluster(BENCH_CLUSTER, [origin]),
-    staticCluster(MISROUTE_CLUSTER, [['127.0.0.1', ports.closedPort]]),
+    staticCluster(BENCH_CLUSTER, [origin], options),
+    staticCluster(MISROUTE_CLUSTER, [['127.0.0.1', ports.closedPort]], options),
   ];
   for (let i = 0; i < VIRTUAL_HOSTS; i++) {
     // Never selected by the benchmark; pointed at the origin so nothing else can be reached.
-    clusters.push(staticCluster(`svc-${String(i).padStart(3, '0')}`, [origin]));
+    clusters.push(staticCluster(`svc-${String(i).padStart(3, '0')}`, [origin], options));
   }
   const listeners = ports.listenPorts.map((port, hop) => {
     const nextPort = ports.listenPorts[hop + 1];
     let target = BENCH_CLUSTER;
     if (nextPort !== undefined) {
       target = `bench-hop-${hop + 1}`;
-      clusters.push(staticCluster(target, [['127.0.0.1', nextPort]]));
+      clusters.push(staticCluster(target, [['127.0.0.1', nextPort]], options));
     }
-    const virtualHosts = Array.from({ length: VIRTUAL_HOSTS }, (_, i) => virtualHost(i, target));
+    const virtualHosts = Array.from({ length: VIRTUAL_HOSTS }, (_, i) => virtualHost(i, target, options));
     const suffix = hop === 0 ? '' : `-hop-${hop}`;
     return listener(
       port,
       { name: `bench-routes${suffix}`, virtual_hosts: virtualHosts },
       `bench-http${suffix}`,
+      options,
     );
   });
   return bootstrap(ports.adminPort, listeners, clusters);

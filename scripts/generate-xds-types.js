@@ -26,6 +26,7 @@ const PROTO_FILES = [
   'envoy/extensions/filters/http/cors/v3/cors.proto',
   'envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit.proto',
   'envoy/extensions/filters/http/header_mutation/v3/header_mutation.proto',
+  'envoy/extensions/retry/host/previous_hosts/v3/previous_hosts.proto',
   'envoy/extensions/upstreams/http/v3/http_protocol_options.proto',
   'envoy/admin/v3/config_dump.proto',
   'envoy/admin/v3/server_info.proto',

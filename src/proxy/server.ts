@@ -1,7 +1,10 @@
 /**
  * The proxy process: stats, cluster manager, listener manager and admin API, configured from
  * an Envoy v3 Bootstrap. Clusters initialize before listeners open (Envoy's init order), so
- * the first request already has its upstreams; `/ready` turns LIVE only then.
+ * the first request already has its upstreams; `/ready` turns LIVE only then. With
+ * `dynamic_resources` the same order holds over ADS: static clusters, CDS and its EDS warm-up,
+ * static listeners, LDS, then listener warming (RDS), each initial fetch bounded by its
+ * initial_fetch_timeout.
  */
 import type { Bootstrap__Output } from '../xds/generated/envoy/config/bootstrap/v3/Bootstrap.js';
 import { AdminServer } from './admin/admin-server.js';
@@ -10,6 +13,9 @@ import { registerBuiltinFilters } from './filters/builtin.js';
 import { ListenerManager } from './listener/listener-manager.js';
 import { StatsStore } from './stats/stats.js';
 import { ClusterManager } from './upstream/cluster-manager.js';
+import { adsSettings } from './bootstrap/dynamic-resources.js';
+import type { JitteredExponentialBackoff } from './xds-client/backoff.js';
+import type { XdsClient } from './xds-client/xds-client.js';
 
 export type ServerState = 'PRE_INITIALIZING' | 'INITIALIZING' | 'LIVE' | 'DRAINING';
 
@@ -20,6 +26,8 @@ export interface ProxyServerOptions {
   /** Envoy's --drain-time-s, in milliseconds. */
   readonly drainTimeMs?: number;
   readonly log?: (message: string) => void;
+  /** The ADS reconnect backoff (tests shorten it). */
+  readonly xdsBackoff?: JitteredExponentialBackoff;
 }
 
 export class ProxyServer {
@@ -31,6 +39,8 @@ export class ProxyServer {
   state: ServerState = 'PRE_INITIALIZING';
   healthCheckFailed = false;
   bootstrap: Bootstrap__Output | undefined;
+  /** The ADS client, when the bootstrap has dynamic_resources. */
+  xds: XdsClient | undefined;
   lastUpdated = new Date().toISOString();
   private admin: AdminServer | undefined;
   private readonly options: ProxyServerOptions;
@@ -70,17 +80,38 @@ export class ProxyServer {
       if (!result.ok) errors.push(...result.errors);
     });
     if (errors.length > 0) throw new ConfigRejected(errors);
-    await this.clusterManager.initialized();
+    if (adsSettings(bootstrap)) {
+      // Loaded only with a control plane: gRPC costs a static proxy memory for nothing.
+      const { XdsClient } = await import('./xds-client/xds-client.js');
+      this.xds = new XdsClient({
+        bootstrap,
+        clusterManager: this.clusterManager,
+        listenerManager: this.listenerManager,
+        stats: this.stats.root(),
+        log: this.log,
+        backoff: this.options.xdsBackoff,
+      });
+      this.xds.start();
+      await this.xds.clustersReady();
+    } else {
+      await this.clusterManager.initialized();
+    }
     for (const [i, listener] of (resources?.listeners ?? []).entries()) {
       const result = await this.listenerManager.addOrUpdate(listener, ['static_resources', 'listeners', i]);
       if (!result.ok) errors.push(...result.errors);
     }
     if (errors.length > 0) {
+      this.xds?.close();
       await this.listenerManager.close();
       throw new ConfigRejected(errors);
     }
     this.lastUpdated = new Date().toISOString();
-    this.state = 'LIVE';
+    if (this.xds) {
+      this.xds.startListeners();
+      await this.xds.listenersFetched();
+    }
+    await this.listenerManager.whenWarm();
+    if (this.state === 'INITIALIZING') this.state = 'LIVE';
   }
 
   get adminPort(): number | undefined {
@@ -99,6 +130,7 @@ export class ProxyServer {
       while (this.listenerManager.activeConnections() > 0 && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
+      this.xds?.close();
       await this.listenerManager.close();
       this.clusterManager.close();
       await this.admin?.close();

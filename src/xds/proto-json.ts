@@ -334,13 +334,14 @@ class JsonToInput {
 
 const NOT_SPECIAL = Symbol('not special');
 
+// protobufjs's bundled google/protobuf/struct.proto names Value's fields in lowerCamel.
 function jsonValue(json: unknown): unknown {
-  if (json === null || json === undefined) return { null_value: 'NULL_VALUE' };
-  if (typeof json === 'number') return { number_value: json };
-  if (typeof json === 'string') return { string_value: json };
-  if (typeof json === 'boolean') return { bool_value: json };
-  if (Array.isArray(json)) return { list_value: { values: json.map(jsonValue) } };
-  return { struct_value: structOf(json as Record<string, unknown>) };
+  if (json === null || json === undefined) return { nullValue: 'NULL_VALUE' };
+  if (typeof json === 'number') return { numberValue: json };
+  if (typeof json === 'string') return { stringValue: json };
+  if (typeof json === 'boolean') return { boolValue: json };
+  if (Array.isArray(json)) return { listValue: { values: json.map(jsonValue) } };
+  return { structValue: structOf(json as Record<string, unknown>) };
 }
 
 function structOf(json: Record<string, unknown>): unknown {

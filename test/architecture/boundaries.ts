@@ -96,6 +96,10 @@ function folderOf(srcRelative: string): string | undefined {
   return rest.length > 0 ? first : undefined;
 }
 
+function isTestFile(filePath: string): boolean {
+  return /\.test(\.util)?\.ts$/.test(filePath);
+}
+
 export function findViolations(files: readonly SourceFile[]): Violation[] {
   const violations: Violation[] = [];
   for (const file of files) {
@@ -125,6 +129,8 @@ export function findViolations(files: readonly SourceFile[]): Violation[] {
         continue;
       }
       const builtin = specifier.startsWith('node:') ? specifier.slice(5) : undefined;
+      // Unit tests beside pure code use node:test and node:assert; they are not the product.
+      if (isTestFile(file.path)) continue;
       if (builtin !== undefined && NO_NODE.includes(from)) {
         violations.push({
           file: file.path,

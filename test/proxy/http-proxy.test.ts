@@ -374,7 +374,7 @@ describe('HTTP proxy', () => {
     };
     assert.deepEqual(
       dump.configs.map((c) => c['@type'].split('.').pop()),
-      ['BootstrapConfigDump', 'ClustersConfigDump', 'ListenersConfigDump'],
+      ['BootstrapConfigDump', 'ClustersConfigDump', 'ListenersConfigDump', 'RoutesConfigDump'],
     );
     const clusters = (await admin(proxy.adminPort, '/clusters')).body;
     assert.match(clusters, new RegExp(`^web::127\\.0\\.0\\.1:${web.port}::health_flags::healthy$`, 'm'));

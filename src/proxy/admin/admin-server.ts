@@ -120,7 +120,7 @@ const ENDPOINTS: Record<string, Endpoint> = {
           out += `${id}::rq_active::${host.activeRequests}\n`;
           out += `${id}::weight::${host.weight}\n`;
           out += `${id}::priority::${host.priority}\n`;
-          out += `${id}::health_flags::${host.healthy ? 'healthy' : '/failed_eds_health'}\n`;
+          out += `${id}::health_flags::${host.healthFlagsString()}\n`;
           out += `${id}::hostname::${host.hostname}\n`;
         }
       }
@@ -128,18 +128,9 @@ const ENDPOINTS: Record<string, Endpoint> = {
     },
   },
   '/config_dump': {
-    help: 'dump current Envoy configs',
+    help: 'dump current Envoy configs (?include_eds: with endpoints)',
     post: false,
-    handle: (server, _url, res) =>
-      sendJson(
-        res,
-        buildConfigDump({
-          bootstrap: server.bootstrap ?? {},
-          listeners: server.listenerManager.configs(),
-          clusters: [...server.clusterManager.clusters()].map((c) => c.config),
-          lastUpdated: server.lastUpdated,
-        }),
-      ),
+    handle: (server, url, res) => sendJson(res, buildConfigDump(server, url.searchParams.has('include_eds'))),
   },
   '/listeners': {
     help: 'print listener info',

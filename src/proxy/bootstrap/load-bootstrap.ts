@@ -7,6 +7,7 @@ import yaml from 'js-yaml';
 import type { Bootstrap__Output } from '../../xds/generated/envoy/config/bootstrap/v3/Bootstrap.js';
 import { decodeProtoJson, type FieldPath, formatPath } from '../../xds/proto-json.js';
 import { type ConfigError, checkSupported } from '../config/config-error.js';
+import { checkDynamicResources } from './dynamic-resources.js';
 import { findDuplicateJsonKey } from './json-duplicate-keys.js';
 
 export interface BootstrapError extends ConfigError {
@@ -131,6 +132,7 @@ export function parseBootstrap(text: string, fileName = 'bootstrap'): BootstrapR
   }
   if (bootstrap.admin)
     checkSupported('envoy.config.bootstrap.v3.Admin', bootstrap.admin, SUPPORTED_ADMIN, ['admin'], errors);
+  checkDynamicResources(bootstrap, errors);
   if (errors.length > 0) return { ok: false, errors: withLines(errors) };
   return { ok: true, bootstrap };
 }

@@ -7,8 +7,10 @@ import type { Socket } from 'node:net';
 import type { FieldPath } from '../../xds/proto-json.js';
 import type { ConfigError } from '../config/config-error.js';
 import type { HttpFilter } from '../http/http-filter.js';
+import type { InitTarget } from '../listener/init-target.js';
 import type { StatsScope } from '../stats/stats.js';
 import type { ClusterManager } from '../upstream/cluster-manager.js';
+import type { RouteConfigProviders } from '../xds-client/route-config-providers.js';
 
 /** What filter factories may use from the proxy around them. */
 export interface FilterContext {
@@ -20,6 +22,18 @@ export interface FilterContext {
   readonly bufferLimitBytes: number;
   /** Operator-facing log line (never on the per-request path). */
   log(message: string): void;
+  /** RDS subscriptions over ADS; absent when the proxy has no dynamic_resources.ads_config. */
+  readonly routeConfigProviders?: RouteConfigProviders;
+  /** Envoy's listener init manager: the listener warms until every target added here is ready. */
+  addInitTarget?(target: InitTarget): void;
+}
+
+/** Where one HTTP filter sits: its entry in the connection manager's http_filters. */
+export interface HttpFilterInfo {
+  /** The entry's `name`: the key routes use in typed_per_filter_config for this filter. */
+  readonly name: string;
+  /** The connection manager's stat_prefix: the filter's stats live under `http.<statPrefix>.` */
+  readonly statPrefix: string;
 }
 
 export interface HttpFilterFactory {
@@ -33,7 +47,18 @@ export interface HttpFilterFactory {
     path: FieldPath,
     errors: ConfigError[],
     context: FilterContext,
+    filter: HttpFilterInfo,
   ): (() => HttpFilter) | undefined;
+  /**
+   * The proto type of this filter's typed_per_filter_config (Envoy's createEmptyRouteConfigProto);
+   * absent when the filter has no virtual host or route specific configuration.
+   */
+  readonly routeConfigTypeName?: string;
+  /**
+   * Validates a decoded per-route config once, when the route configuration is compiled. The
+   * result is what the filter later finds with mostSpecificPerFilterConfig (router/per-filter-config.ts).
+   */
+  createRouteConfig?(config: unknown, path: FieldPath, errors: ConfigError[]): object | undefined;
 }
 
 /** Downstream connection facts a network filter needs. */
@@ -78,6 +103,17 @@ export function registerNetworkFilter(factory: NetworkFilterFactory): void {
 
 export function httpFilterFactory(typeName: string): HttpFilterFactory | undefined {
   return httpFilters.get(typeName);
+}
+
+/**
+ * The factory a typed_per_filter_config of `typeName` belongs to: Envoy finds it by any of the
+ * factory's config types (getFactoryByType), the filter's own or its per-route one.
+ */
+export function httpFilterFactoryByAnyType(typeName: string): HttpFilterFactory | undefined {
+  const direct = httpFilters.get(typeName);
+  if (direct) return direct;
+  for (const factory of httpFilters.values()) if (factory.routeConfigTypeName === typeName) return factory;
+  return undefined;
 }
 
 export function networkFilterFactory(typeName: string): NetworkFilterFactory | undefined {

@@ -282,6 +282,10 @@ export class ActiveStream implements HttpStream, RouteRequest {
     return head;
   }
 
+  setMaxStreamDuration(ms: number): void {
+    this.connection.setMaxStreamDuration(ms);
+  }
+
   setIdleTimeout(ms: number): void {
     this.connection.setStreamIdleTimeout(ms);
   }

@@ -13,7 +13,10 @@ import { unpackTypedConfig } from '../filters/typed-config.js';
 import type { Http1Limits } from '../http1/limits.js';
 import { DEFAULT_LIMITS } from '../http1/limits.js';
 import type { EscapedSlashesAction } from '../path/normalize.js';
+import { gateByRoute } from '../filters/http/filter-gate.js';
+import { routeTableDisablesFilter } from '../router/per-filter-config.js';
 import { compileRouteConfiguration, type RouteTable } from '../router/route-table.js';
+import type { RouteConfigProvider } from '../xds-client/route-config-providers.js';
 import { type AccessLogger, compileAccessLogs } from './access-log.js';
 import { type HcmStats, hcmStats } from './hcm-stats.js';
 import type { HttpFilter } from './http-filter.js';
@@ -24,7 +27,10 @@ const HCM_TYPE = 'envoy.extensions.filters.network.http_connection_manager.v3.Ht
 export interface HcmConfig {
   readonly statPrefix: string;
   readonly stats: HcmStats;
+  /** The table new requests route with: the inline route_config, or RDS's latest (read per request). */
   readonly routeTable: RouteTable;
+  /** With `rds`: the subscription this connection manager holds until it is destroyed. */
+  readonly routeConfigProvider?: RouteConfigProvider;
   readonly filterFactories: readonly (() => HttpFilter)[];
   /** Envoy access loggers run when each stream ends. */
   readonly accessLoggers: readonly AccessLogger[];
@@ -62,6 +68,7 @@ const SUPPORTED = [
   'codec_type',
   'stat_prefix',
   'route_config',
+  'rds',
   'http_filters',
   'server_name',
   'server_header_transformation',
@@ -132,27 +139,34 @@ export function compileHcm(
   }
 
   let routeTable: RouteTable | undefined;
-  if (hcm.route_specifier !== 'route_config' || !hcm.route_config) {
-    errors.push({
-      path: [...path, 'route_config'],
-      message: 'an inline route_config is required (rds needs a control plane)',
-    });
-  } else {
+  let routeConfigProvider: RouteConfigProvider | undefined;
+  if (hcm.route_specifier === 'rds' && hcm.rds) {
+    routeConfigProvider = subscribeRds(hcm, path, errors, context);
+  } else if (hcm.route_specifier === 'route_config' && hcm.route_config) {
     const compiled = compileRouteConfiguration(hcm.route_config, [...path, 'route_config']);
     if (compiled.ok) routeTable = compiled.table;
     else errors.push(...compiled.errors);
+  } else {
+    errors.push({ path: [...path, 'route_config'], message: 'an inline route_config or rds is required' });
   }
 
-  const filterFactories = compileHttpFilters(hcm, path, errors, context);
+  const filterFactories = compileHttpFilters(hcm, path, errors, context, routeTable);
   const accessLoggers = compileAccessLogs(hcm.access_log, [...path, 'access_log'], errors);
-  if (errors.length > before || !routeTable) return undefined;
+  if (errors.length > before || !(routeTable || routeConfigProvider)) {
+    routeConfigProvider?.release();
+    return undefined;
+  }
+  const routes = routeConfigProvider ?? { table: routeTable! };
 
   const maxHeadersKb = hcm.max_request_headers_kb?.value ?? 60;
   const action = hcm.path_with_escaped_slashes_action as EscapedSlashesAction;
   return {
     statPrefix: hcm.stat_prefix,
     stats: hcmStats(context.stats, hcm.stat_prefix),
-    routeTable,
+    get routeTable() {
+      return routes.table;
+    },
+    routeConfigProvider,
     filterFactories,
     accessLoggers,
     serverName: hcm.server_name || 'envoy',
@@ -196,6 +210,7 @@ function compileHttpFilters(
   path: FieldPath,
   errors: ConfigError[],
   context: FilterContext,
+  inlineRoutes: RouteTable | undefined,
 ): (() => HttpFilter)[] {
   const factories: (() => HttpFilter)[] = [];
   const filters = hcm.http_filters;
@@ -207,7 +222,7 @@ function compileHttpFilters(
     checkSupported(
       'envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter',
       filter,
-      ['name', 'typed_config'],
+      ['name', 'typed_config', 'is_optional', 'disabled'],
       filterPath,
       errors,
     );
@@ -215,6 +230,8 @@ function compileHttpFilters(
     if (!typed) return;
     const factory = httpFilterFactory(typed.typeName);
     if (!factory) {
+      // is_optional: a filter this proxy lacks is left out instead of rejecting the listener.
+      if (filter.is_optional) return;
       errors.push({
         path: [...filterPath, 'typed_config'],
         message: `HTTP filter ${typed.typeName} is not supported by Skein`,
@@ -231,8 +248,47 @@ function compileHttpFilters(
       });
       return;
     }
-    const make = factory.create(typed.config, [...filterPath, 'typed_config'], errors, context);
-    if (make) factories.push(make);
+    if (factory.terminal && filter.disabled) {
+      errors.push({
+        path: [...filterPath, 'disabled'],
+        message: `the last (terminal) filter (${filter.name}) in the chain cannot be disabled by default`,
+      });
+      return;
+    }
+    const make = factory.create(typed.config, [...filterPath, 'typed_config'], errors, context, {
+      name: filter.name,
+      statPrefix: hcm.stat_prefix,
+    });
+    if (!make) return;
+    // Routes may switch a filter on or off by name (typed_per_filter_config with FilterConfig);
+    // an inline table says up front whether any does, an rds one may change, so it is always asked.
+    const routeMayDisable = inlineRoutes ? routeTableDisablesFilter(inlineRoutes, filter.name) : true;
+    factories.push(
+      filter.disabled || (routeMayDisable && !factory.terminal) ? gateByRoute(filter.name, filter.disabled, make) : make,
+    );
   });
   return factories;
+}
+
+/**
+ * `rds`: the route configuration comes over ADS. The listener warms until it arrives (the
+ * provider is an init target), and updates replace the table in place.
+ */
+function subscribeRds(
+  hcm: HttpConnectionManager__Output,
+  path: FieldPath,
+  errors: ConfigError[],
+  context: FilterContext,
+): RouteConfigProvider | undefined {
+  const rdsPath = [...path, 'rds'];
+  if (!context.routeConfigProviders) {
+    errors.push({
+      path: rdsPath,
+      message: 'rds needs a control plane: the bootstrap has no dynamic_resources.ads_config',
+    });
+    return undefined;
+  }
+  const provider = context.routeConfigProviders.subscribe(hcm.rds!, hcm.stat_prefix, rdsPath, errors);
+  if (provider) context.addInitTarget?.(provider);
+  return provider;
 }

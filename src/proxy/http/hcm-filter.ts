@@ -66,5 +66,6 @@ class HttpConnectionManager implements ConnectionHandler, ConnectionOwner {
 
   destroy(): void {
     for (const connection of this.connections) connection.destroy();
+    this.config.routeConfigProvider?.release();
   }
 }

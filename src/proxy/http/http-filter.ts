@@ -63,6 +63,8 @@ export interface HttpStream extends RouteRequest {
 
   /** Route idle_timeout: replaces the connection manager's stream_idle_timeout for this stream; 0 disables. */
   setIdleTimeout(ms: number): void;
+  /** Route max_stream_duration: replaces the connection manager's for this stream, counted from its start; 0 disables. */
+  setMaxStreamDuration(ms: number): void;
 
   /** Resumes the filter chain after a filter returned 'stop'. */
   continueDecoding(): void;

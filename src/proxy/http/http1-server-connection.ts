@@ -46,6 +46,9 @@ export class Http1ServerConnection implements RequestParserHandler {
   private streamIdleMs = 0;
   private headersTimer: NodeJS.Timeout | undefined;
   private streamTimers: NodeJS.Timeout[] = [];
+  /** max_stream_duration, kept apart so a route can replace it. */
+  private durationTimer: NodeJS.Timeout | undefined;
+  private streamStartedAt = 0;
 
   constructor(
     socket: Socket,
@@ -409,9 +412,22 @@ export class Http1ServerConnection implements RequestParserHandler {
     if (config.requestTimeoutMs > 0) {
       this.streamTimers.push(setTimeout(() => this.onStreamTimeout('request'), config.requestTimeoutMs));
     }
+    this.streamStartedAt = performance.now();
     if (config.maxStreamDurationMs > 0) {
-      this.streamTimers.push(setTimeout(() => this.onStreamTimeout('duration'), config.maxStreamDurationMs));
+      this.durationTimer = setTimeout(() => this.onStreamTimeout('duration'), config.maxStreamDurationMs);
     }
+  }
+
+  /**
+   * A route's max_stream_duration replaces the connection manager's for the current stream
+   * (0 disables it); it still counts from the start of the stream.
+   */
+  setMaxStreamDuration(ms: number): void {
+    this.clearTimer(this.durationTimer);
+    this.durationTimer = undefined;
+    if (ms <= 0 || !this.stream) return;
+    const remaining = Math.max(0, ms - (performance.now() - this.streamStartedAt));
+    this.durationTimer = setTimeout(() => this.onStreamTimeout('duration'), remaining);
   }
 
   private onStreamTimeout(kind: 'idle' | 'request' | 'duration'): void {
@@ -446,6 +462,8 @@ export class Http1ServerConnection implements RequestParserHandler {
   private clearStreamTimers(): void {
     for (const timer of this.streamTimers) clearTimeout(timer);
     this.streamTimers = [];
+    this.clearTimer(this.durationTimer);
+    this.durationTimer = undefined;
   }
 
   private clearTimer(timer: NodeJS.Timeout | undefined): void {

@@ -5,6 +5,10 @@
  * connections get the new config while connections of the old one drain (they finish the
  * request in flight and close). Removal stops accepting, drains, then force-closes after the
  * drain time.
+ *
+ * Warming, as Envoy's: a listener whose filters registered init targets (an HCM waiting for its
+ * RDS route configuration) is held aside, not bound and not accepting, until every target is
+ * ready; an update of a running listener keeps the old one serving until the new one has warmed.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Listener__Output } from '../../xds/generated/envoy/config/listener/v3/Listener.js';
@@ -14,12 +18,14 @@ import { type ConnectionHandler, type FilterContext, networkFilterFactory } from
 import { unpackTypedConfig } from '../filters/typed-config.js';
 import type { Counter, Gauge, StatsScope } from '../stats/stats.js';
 import type { ClusterManager } from '../upstream/cluster-manager.js';
+import type { RouteConfigProviders } from '../xds-client/route-config-providers.js';
 import {
   type CompiledMatch,
   compileFilterChainMatch,
   matchKey,
   selectFilterChain,
 } from './filter-chain-match.js';
+import type { InitTarget } from './init-target.js';
 
 const LISTENER_TYPE = 'envoy.config.listener.v3.Listener';
 const SUPPORTED = [
@@ -41,12 +47,37 @@ interface CompiledChain {
   readonly handler: ConnectionHandler;
 }
 
+/** Where a listener came from, for config_dump. */
+export interface ListenerMeta {
+  /** False for bootstrap static_resources listeners (LDS may neither change nor remove those). */
+  readonly addedViaApi: boolean;
+  /** The LDS version_info that carried it ('' for static listeners). */
+  readonly versionInfo: string;
+  readonly lastUpdated: string;
+}
+
 interface CompiledListener {
   readonly config: Listener__Output;
   readonly host: string;
   readonly port: number;
   readonly chains: readonly CompiledChain[];
   readonly defaultChain: CompiledChain | undefined;
+  readonly initTargets: readonly InitTarget[];
+  meta: ListenerMeta;
+}
+
+/** A listener compiled and validated but not applied yet (see ListenerManager.prepare). */
+export interface PreparedListener {
+  readonly config: Listener__Output;
+  /** Gives back what compiling took (RDS subscriptions) when the listener is not applied. */
+  discard(): void;
+}
+
+/** A listener's states as config_dump shows them (Envoy's DynamicListener). */
+export interface ListenerState {
+  readonly name: string;
+  readonly active?: { readonly config: Listener__Output; readonly meta: ListenerMeta };
+  readonly warming?: { readonly config: Listener__Output; readonly meta: ListenerMeta };
 }
 
 interface ListenerStats {
@@ -115,11 +146,45 @@ export interface ListenerManagerOptions {
 
 export type ListenerResult = { ok: true } | { ok: false; errors: ConfigError[] };
 
+const STATIC_META: ListenerMeta = { addedViaApi: false, versionInfo: '', lastUpdated: '' };
+
+class Prepared implements PreparedListener {
+  readonly compiled: CompiledListener;
+  readonly path: FieldPath;
+  private readonly destroy: (compiled: CompiledListener) => void;
+
+  constructor(compiled: CompiledListener, path: FieldPath, destroy: (compiled: CompiledListener) => void) {
+    this.compiled = compiled;
+    this.path = path;
+    this.destroy = destroy;
+  }
+
+  get config(): Listener__Output {
+    return this.compiled.config;
+  }
+
+  discard(): void {
+    this.destroy(this.compiled);
+  }
+}
+
 export class ListenerManager {
   private readonly options: ListenerManagerOptions;
   private readonly active = new Map<string, ActiveListener>();
+  private readonly warming = new Map<string, CompiledListener>();
   private readonly draining = new Set<ConnectionHandler>();
-  private readonly managerStats: { added: Counter; modified: Counter; removed: Counter; active: Gauge };
+  private warmWaiters: (() => void)[] = [];
+  private readonly managerStats: {
+    added: Counter;
+    modified: Counter;
+    removed: Counter;
+    createSuccess: Counter;
+    createFailure: Counter;
+    active: Gauge;
+    warming: Gauge;
+  };
+  /** RDS, once the proxy has an ADS stream (set before any listener that uses rds is added). */
+  routeConfigProviders: RouteConfigProviders | undefined;
 
   constructor(options: ListenerManagerOptions) {
     this.options = options;
@@ -128,15 +193,94 @@ export class ListenerManager {
       added: scope.counter('listener_added'),
       modified: scope.counter('listener_modified'),
       removed: scope.counter('listener_removed'),
+      createSuccess: scope.counter('listener_create_success'),
+      createFailure: scope.counter('listener_create_failure'),
       active: scope.gauge('total_listeners_active'),
+      warming: scope.gauge('total_listeners_warming'),
     };
   }
 
   /** Validates, compiles and applies one listener; on any error nothing changes. */
-  async addOrUpdate(config: Listener__Output, path: FieldPath = []): Promise<ListenerResult> {
+  async addOrUpdate(config: Listener__Output, path: FieldPath = [], meta = STATIC_META): Promise<ListenerResult> {
+    const prepared = this.prepare(config, path);
+    if (!prepared.ok) return prepared;
+    return this.commit(prepared.prepared, meta);
+  }
+
+  /** Validates and compiles a listener without applying it (LDS checks a whole response first). */
+  prepare(
+    config: Listener__Output,
+    path: FieldPath = [],
+  ): { ok: true; prepared: PreparedListener } | { ok: false; errors: ConfigError[] } {
     const errors: ConfigError[] = [];
     const compiled = this.compile(config, path, errors);
     if (!compiled) return { ok: false, errors };
+    return { ok: true, prepared: new Prepared(compiled, path, (c) => this.destroyHandlers(c)) };
+  }
+
+  /**
+   * Applies a prepared listener: at once when nothing is pending, else as a warming listener
+   * that replaces any warming one of the same name and goes live once its targets are ready.
+   */
+  async commit(prepared: PreparedListener, meta = STATIC_META): Promise<ListenerResult> {
+    const { compiled, path } = prepared as Prepared;
+    compiled.meta = meta;
+    const name = compiled.config.name;
+    const replacedWarming = this.warming.get(name);
+    if (replacedWarming) {
+      this.warming.delete(name);
+      this.destroyHandlers(replacedWarming);
+    }
+    const pending = compiled.initTargets.filter((target) => !target.isReady);
+    if (pending.length === 0) {
+      const result = await this.activate(compiled, path);
+      this.publishWarming();
+      return result;
+    }
+    if (this.active.has(name) || replacedWarming) this.managerStats.modified.inc();
+    else this.managerStats.added.inc();
+    this.warming.set(name, compiled);
+    this.publishWarming();
+    void Promise.all(pending.map((target) => target.whenReady)).then(async () => {
+      if (this.warming.get(name) !== compiled) return;
+      const result = await this.activate(compiled, path, false);
+      if (this.warming.get(name) === compiled) this.warming.delete(name);
+      if (!result.ok) {
+        this.options.log(`listener ${name} failed after warming: ${result.errors.map((e) => e.message).join('; ')}`);
+      }
+      this.publishWarming();
+    });
+    return { ok: true };
+  }
+
+  /** True when `config` is exactly the listener already warming or active under its name. */
+  isCurrent(config: Listener__Output): boolean {
+    const current = this.warming.get(config.name) ?? this.active.get(config.name)?.current;
+    return current !== undefined && JSON.stringify(current.config) === JSON.stringify(config);
+  }
+
+  /** Resolves when no listener is warming (the server's initial listeners are ready). */
+  whenWarm(): Promise<void> {
+    if (this.warming.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.warmWaiters.push(resolve));
+  }
+
+  /** Every listener with its active and warming versions, for config_dump. */
+  states(): ListenerState[] {
+    const names = new Set([...this.active.keys(), ...this.warming.keys()]);
+    return [...names].map((name) => {
+      const active = this.active.get(name)?.current;
+      const warming = this.warming.get(name);
+      return {
+        name,
+        ...(active ? { active: { config: active.config, meta: active.meta } } : {}),
+        ...(warming ? { warming: { config: warming.config, meta: warming.meta } } : {}),
+      };
+    });
+  }
+
+  private async activate(compiled: CompiledListener, path: FieldPath, count = true): Promise<ListenerResult> {
+    const config = compiled.config;
     const existing = this.active.get(config.name);
     const samePort =
       existing && (existing.current.port === compiled.port || existing.boundPort === compiled.port);
@@ -144,7 +288,8 @@ export class ListenerManager {
       const old = existing.current;
       existing.current = compiled;
       this.drainHandlers(old);
-      this.managerStats.modified.inc();
+      if (count) this.managerStats.modified.inc();
+      this.managerStats.createSuccess.inc();
       return { ok: true };
     }
     const scope = this.options.stats.scope(`listener.${compiled.host}_${compiled.port}.`, 'listener.', {
@@ -166,6 +311,7 @@ export class ListenerManager {
       });
     } catch (err) {
       this.destroyHandlers(compiled);
+      this.managerStats.createFailure.inc();
       return {
         ok: false,
         errors: [
@@ -181,20 +327,35 @@ export class ListenerManager {
     listener.server.on('error', (err) => this.options.log(`listener ${config.name}: ${err.message}`));
     if (existing) this.retire(existing);
     this.active.set(config.name, listener);
-    if (existing) this.managerStats.modified.inc();
-    else this.managerStats.added.inc();
+    if (count && existing) this.managerStats.modified.inc();
+    else if (count) this.managerStats.added.inc();
+    this.managerStats.createSuccess.inc();
     this.managerStats.active.set(this.active.size);
     return { ok: true };
   }
 
+  /** Removes a listener: the active one drains, a warming one is dropped. */
   remove(name: string): boolean {
     const listener = this.active.get(name);
-    if (!listener) return false;
-    this.active.delete(name);
-    this.retire(listener);
+    const warming = this.warming.get(name);
+    if (!listener && !warming) return false;
+    if (warming) {
+      this.warming.delete(name);
+      this.destroyHandlers(warming);
+      this.publishWarming();
+    }
+    if (listener) {
+      this.active.delete(name);
+      this.retire(listener);
+      this.managerStats.active.set(this.active.size);
+    }
     this.managerStats.removed.inc();
-    this.managerStats.active.set(this.active.size);
     return true;
+  }
+
+  /** How a listener was added (undefined when there is no listener of that name). */
+  meta(name: string): ListenerMeta | undefined {
+    return (this.warming.get(name) ?? this.active.get(name)?.current)?.meta;
   }
 
   /** The port a listener actually bound (useful with port 0). */
@@ -202,6 +363,7 @@ export class ListenerManager {
     return this.active.get(name)?.boundPort;
   }
 
+  /** The active listeners' configs (warming ones are not serving yet). */
   configs(): Listener__Output[] {
     return [...this.active.values()].map((l) => l.current.config);
   }
@@ -222,7 +384,10 @@ export class ListenerManager {
       this.destroyHandlers(listener.current);
     }
     for (const handler of this.draining) handler.destroy();
+    for (const warming of this.warming.values()) this.destroyHandlers(warming);
     this.active.clear();
+    this.warming.clear();
+    this.publishWarming();
     await Promise.all(closing);
   }
 
@@ -234,6 +399,14 @@ export class ListenerManager {
     }
     for (const handler of this.draining) total += handler.activeConnections;
     return total;
+  }
+
+  private publishWarming(): void {
+    this.managerStats.warming.set(this.warming.size);
+    if (this.warming.size > 0) return;
+    const waiters = this.warmWaiters;
+    this.warmWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   private retire(listener: ActiveListener): void {
@@ -279,12 +452,15 @@ export class ListenerManager {
     if (config.bind_to_port?.value === false) {
       errors.push({ path: [...path, 'bind_to_port'], message: 'bind_to_port: false is not supported yet' });
     }
+    const initTargets: InitTarget[] = [];
     const context: FilterContext = {
       clusterManager: this.options.clusterManager,
       stats: this.options.stats,
       listenerName: config.name,
       bufferLimitBytes: config.per_connection_buffer_limit_bytes?.value ?? DEFAULT_BUFFER_LIMIT,
       log: this.options.log,
+      routeConfigProviders: this.routeConfigProviders,
+      addInitTarget: (target) => initTargets.push(target),
     };
     const chains: CompiledChain[] = [];
     const seen = new Map<string, number>();
@@ -317,7 +493,15 @@ export class ListenerManager {
       defaultChain?.handler.destroy();
       return undefined;
     }
-    return { config, host: socketAddress.address, port: socketAddress.port_value ?? 0, chains, defaultChain };
+    return {
+      config,
+      host: socketAddress.address,
+      port: socketAddress.port_value ?? 0,
+      chains,
+      defaultChain,
+      initTargets,
+      meta: STATIC_META,
+    };
   }
 
   private compileChain(

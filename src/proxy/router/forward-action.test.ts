@@ -83,19 +83,27 @@ describe('forward actions', () => {
     assert.equal(fromHeader.pickCluster(request({ headers: ['x-cluster', ''] })), undefined);
   });
 
-  it('accepts deferred fields and keeps them in raw', () => {
-    const deferred = action(
+  it('compiles retry and mirror policies with Envoy defaults, and keeps deferred fields in raw', () => {
+    const compiled = action(
       { prefix: '/' },
       {
         cluster: 'c',
-        retry_policy: { retry_on: '5xx', num_retries: 2 },
+        retry_policy: { retry_on: '5xx,unavailable', per_try_timeout: '0.25s' },
         request_mirror_policies: [{ cluster: 'mirror' }],
+        max_stream_duration: { max_stream_duration: '0s' },
         cors: {},
         rate_limits: [{ actions: [{ remote_address: {} }] }],
       },
     );
-    assert.equal(deferred.raw.retry_policy?.retry_on, '5xx');
-    assert.equal(deferred.raw.request_mirror_policies[0]?.cluster, 'mirror');
+    assert.equal(compiled.retryPolicy?.numRetries, 1, 'num_retries defaults to 1');
+    assert.equal(compiled.retryPolicy?.perTryTimeoutMs, 250);
+    assert.equal(compiled.retryPolicy?.baseIntervalMs, 25);
+    assert.equal(compiled.retryPolicy?.maxIntervalMs, 250, 'max interval defaults to 10 × base');
+    assert.equal(compiled.mirrorPolicies[0]?.cluster([]), 'mirror');
+    assert.equal(compiled.mirrorPolicies[0]?.sampled(0.999), true, 'no runtime_fraction mirrors everything');
+    assert.equal(compiled.maxStreamDurationMs, 0, 'an explicit 0 disables the HCM max_stream_duration');
+    assert.equal(action({ prefix: '/' }, { cluster: 'c' }).maxStreamDurationMs, undefined);
+    assert.ok(compiled.raw.cors);
   });
 
   it('rejects what it does not implement, naming the field', () => {
@@ -104,9 +112,14 @@ describe('forward actions', () => {
     assert.deepEqual(paths({ cluster: 'c', upgrade_configs: [{ upgrade_type: 'websocket' }] }), [
       'route.upgrade_configs',
     ]);
-    assert.deepEqual(paths({ cluster: 'c', max_stream_duration: { max_stream_duration: '1s' } }), [
-      'route.max_stream_duration',
+    assert.deepEqual(paths({ cluster: 'c', max_stream_duration: { grpc_timeout_header_max: '1s' } }), [
+      'route.max_stream_duration.grpc_timeout_header_max',
     ]);
+    assert.deepEqual(paths({ cluster: 'c', retry_policy: { retry_on: '5xx,sometimes' } }), ['route.retry_policy.retry_on']);
+    assert.deepEqual(paths({ cluster: 'c', retry_policy: { retry_on: '5xx', rate_limited_retry_back_off: {} } }), [
+      'route.retry_policy.rate_limited_retry_back_off',
+    ]);
+    assert.deepEqual(paths({ cluster: 'c', request_mirror_policies: [{}] }), ['route.request_mirror_policies.0']);
     assert.deepEqual(paths({ cluster: 'c', priority: 'HIGH' }), ['route.priority']);
     assert.deepEqual(paths({ cluster: 'c', cluster_not_found_response_code: 'NOT_FOUND' }), [
       'route.cluster_not_found_response_code',

@@ -12,6 +12,8 @@ import { asciiLower } from '../matchers/ascii.js';
 import { checkHeaderName, checkHeaderValue } from '../matchers/field-checks.js';
 import { compileSubstitution } from '../matchers/regex-substitution.js';
 import { compileHashPolicies } from './hash-policy.js';
+import { compileMirrorPolicies } from './mirror-policy.js';
+import { compileRetryPolicy } from './retry-policy.js';
 import { firstHeader } from './headers.js';
 import { type PathRewriter, prefixRewriter, regexRewriter } from './path-rewrite.js';
 import { DEFERRED_ROUTE_ACTION_FIELDS } from './supported-fields.js';
@@ -33,6 +35,9 @@ const SUPPORTED = [
   'timeout',
   'idle_timeout',
   'hash_policy',
+  'retry_policy',
+  'request_mirror_policies',
+  'max_stream_duration',
   ...DEFERRED_ROUTE_ACTION_FIELDS,
 ] as const;
 
@@ -51,6 +56,24 @@ export function compileForwardAction(
     action.hash_policy.length > 0
       ? compileHashPolicies(action.hash_policy, [...path, 'hash_policy'], errors)
       : undefined;
+  const retryPolicy = action.retry_policy
+    ? compileRetryPolicy(action.retry_policy, [...path, 'retry_policy'], errors)
+    : undefined;
+  const mirrorPolicies = compileMirrorPolicies(
+    action.request_mirror_policies,
+    [...path, 'request_mirror_policies'],
+    errors,
+  );
+  const maxStreamDuration = action.max_stream_duration;
+  if (maxStreamDuration) {
+    checkSupported(
+      'envoy.config.route.v3.RouteAction.MaxStreamDuration',
+      maxStreamDuration,
+      ['max_stream_duration'],
+      [...path, 'max_stream_duration'],
+      errors,
+    );
+  }
   if (errors.length > before || !pickTarget) return undefined;
 
   return {
@@ -61,6 +84,11 @@ export function compileForwardAction(
     hostRewrite,
     timeoutMs: durationMs(action.timeout, DEFAULT_ROUTE_TIMEOUT_MS),
     idleTimeoutMs: action.idle_timeout ? durationMs(action.idle_timeout, 0) : undefined,
+    maxStreamDurationMs: maxStreamDuration?.max_stream_duration
+      ? durationMs(maxStreamDuration.max_stream_duration, 0)
+      : undefined,
+    retryPolicy,
+    mirrorPolicies,
     hash: hash ?? (() => undefined),
     raw: action,
   };

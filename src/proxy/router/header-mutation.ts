@@ -177,3 +177,23 @@ function applyMutations(
   for (const [name, value] of overwrite) setHeader(headers, name, value);
   for (const [name, value] of add) headers.push(name, value);
 }
+
+/**
+ * One append on its own, with the same append_action semantics (the header_mutation filter
+ * applies its mutations one by one, in order: Http::HeaderMutations).
+ */
+export function compileHeaderAppend(
+  option: HeaderValueOption__Output,
+  path: FieldPath,
+  errors: ConfigError[],
+): HeaderMutations | undefined {
+  const added = compileHeaderToAdd(option, path, errors);
+  return added && { apply: (headers, input) => applyMutations(headers, input, [], [added]) };
+}
+
+/** One removal on its own. */
+export function compileHeaderRemove(name: string, path: FieldPath, errors: ConfigError[]): HeaderMutations | undefined {
+  if (!checkHeaderName(name, path, errors) || !checkModifiable(name, path, 'removed', errors)) return undefined;
+  const lower = asciiLower(name);
+  return { apply: (headers) => removeHeader(headers, lower) };
+}

@@ -204,7 +204,7 @@ const DENOMINATORS: Readonly<Record<string, number>> = {
  * (ProtobufPercentHelper::evaluateFractionalPercent). Skein has no runtime layer, so the
  * runtime_key never overrides default_value (as in Envoy when the key is not set).
  */
-function compileRuntimeFraction(
+export function compileRuntimeFraction(
   fraction: RuntimeFractionalPercent__Output,
   path: FieldPath,
   errors: ConfigError[],

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { registerBuiltinFilters } from '../filters/builtin.js';
 import { mutateRequestHeaders, mutateResponseHeaders } from './route-table.js';
 import { compileErrors, compileTable, formatContext, request, singleHost } from './test-support.js';
 import type { RouteDecision, RouteRequest } from './types.js';
@@ -307,6 +308,7 @@ describe('compileRouteConfiguration on a realistic mesh config', () => {
   });
 
   it('keeps deferred virtual host fields in raw', () => {
+    registerBuiltinFilters(); // typed_per_filter_config is validated by the filter registered for its type
     const withDeferred = compileTable(
       singleHost([{ match: { prefix: '/' }, route: { cluster: 'c' } }], {
         retry_policy: { retry_on: 'connect-failure' },
@@ -314,7 +316,9 @@ describe('compileRouteConfiguration on a realistic mesh config', () => {
         rate_limits: [{ actions: [{ remote_address: {} }] }],
         request_mirror_policies: [{ cluster: 'm' }],
         typed_per_filter_config: {
-          'envoy.filters.http.fault': { '@type': 'type.googleapis.com/google.protobuf.Empty' },
+          'envoy.filters.http.fault': {
+            '@type': 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault',
+          },
         },
       }),
     );

@@ -3,6 +3,7 @@
  * (domain-index.ts), then the first route whose match holds (route-match.ts), and the header
  * mutations of route, virtual host and route configuration in Envoy's order.
  */
+import { type CompiledMirrorPolicy, compileMirrorPolicies } from './mirror-policy.js';
 import type { RouteConfiguration__Output } from '../../xds/generated/envoy/config/route/v3/RouteConfiguration.js';
 import type { FieldPath } from '../../xds/proto-json.js';
 import { type ConfigError, checkSupported } from '../config/config-error.js';
@@ -15,6 +16,7 @@ import {
   REQUEST_FIELDS,
   RESPONSE_FIELDS,
 } from './header-mutation.js';
+import { compileRouteFilterConfigs } from './per-filter-config.js';
 import { RequestView } from './request-view.js';
 import { matchesPath, PATH_EXACT, PATH_PREFIX } from './route-match.js';
 import { DEFERRED_ROUTE_CONFIGURATION_FIELDS } from './supported-fields.js';
@@ -50,6 +52,7 @@ const SUPPORTED = [
   'ignore_path_parameters_in_path_matching',
   'validate_clusters',
   'metadata',
+  'request_mirror_policies',
   ...DEFERRED_ROUTE_CONFIGURATION_FIELDS,
 ] as const;
 
@@ -94,10 +97,16 @@ export function compileRouteConfiguration(
     RESPONSE_FIELDS,
     errors,
   );
+  const mirrorPolicies = compileMirrorPolicies(
+    config.request_mirror_policies,
+    [...path, 'request_mirror_policies'],
+    errors,
+  );
+  compileRouteFilterConfigs(config, path, errors);
   if (errors.length > 0) return { ok: false, errors };
   return {
     ok: true,
-    table: new CompiledRouteTable(config, domains, requestHeaderMutations, responseHeaderMutations),
+    table: new CompiledRouteTable(config, domains, requestHeaderMutations, responseHeaderMutations, mirrorPolicies),
   };
 }
 
@@ -106,6 +115,7 @@ class CompiledRouteTable implements RouteTable {
   readonly requestHeaderMutations: HeaderMutations | undefined;
   readonly responseHeaderMutations: HeaderMutations | undefined;
   readonly mostSpecificHeaderMutationsWins: boolean;
+  readonly mirrorPolicies: readonly CompiledMirrorPolicy[];
   readonly raw: RouteConfiguration__Output;
   private readonly domains: DomainIndex<VirtualHostEntry>;
   /** Reused for every request: route() runs to completion without yielding. */
@@ -116,7 +126,9 @@ class CompiledRouteTable implements RouteTable {
     domains: DomainIndex<VirtualHostEntry>,
     requestHeaderMutations: HeaderMutations | undefined,
     responseHeaderMutations: HeaderMutations | undefined,
+    mirrorPolicies: readonly CompiledMirrorPolicy[],
   ) {
+    this.mirrorPolicies = mirrorPolicies;
     this.name = config.name;
     this.raw = config;
     this.domains = domains;

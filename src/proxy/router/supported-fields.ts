@@ -4,18 +4,14 @@
  * implement is a config error (checkSupported), never silently ignored.
  */
 
-/** RouteAction fields for the retry, mirroring, CORS and rate-limit work. */
+/** RouteAction fields for the CORS and rate-limit filters. */
 export const DEFERRED_ROUTE_ACTION_FIELDS = [
-  'retry_policy',
-  'request_mirror_policies',
   'cors',
   'rate_limits',
   'include_vh_rate_limits',
 ] as const;
 
 export const DEFERRED_VIRTUAL_HOST_FIELDS = [
-  'retry_policy',
-  'request_mirror_policies',
   'cors',
   'typed_per_filter_config',
   'rate_limits',
@@ -24,7 +20,6 @@ export const DEFERRED_VIRTUAL_HOST_FIELDS = [
 export const DEFERRED_ROUTE_FIELDS = ['typed_per_filter_config'] as const;
 
 export const DEFERRED_ROUTE_CONFIGURATION_FIELDS = [
-  'request_mirror_policies',
   'typed_per_filter_config',
 ] as const;
 

@@ -5,6 +5,8 @@ import type { RouteAction__Output } from '../../xds/generated/envoy/config/route
 import type { RouteConfiguration__Output } from '../../xds/generated/envoy/config/route/v3/RouteConfiguration.js';
 import type { VirtualHost__Output } from '../../xds/generated/envoy/config/route/v3/VirtualHost.js';
 import type { HeaderMutations } from './header-mutation.js';
+import type { CompiledMirrorPolicy } from './mirror-policy.js';
+import type { CompiledRetryPolicy } from './retry-policy.js';
 
 export interface RouteRequest {
   /** Host / :authority as received (may include :port). */
@@ -64,6 +66,12 @@ export interface ForwardAction {
   /** Envoy's default is 15000; 0 disables the route timeout. */
   readonly timeoutMs: number;
   readonly idleTimeoutMs: number | undefined;
+  /** max_stream_duration.max_stream_duration: replaces the HCM's for this stream (0 disables); undefined keeps it. */
+  readonly maxStreamDurationMs: number | undefined;
+  /** The route's retry_policy; when undefined the virtual host's applies. */
+  readonly retryPolicy: CompiledRetryPolicy | undefined;
+  /** The route's request_mirror_policies; when empty the virtual host's (then the route config's) apply. */
+  readonly mirrorPolicies: readonly CompiledMirrorPolicy[];
   /** From hash_policy, combined with combineHash; undefined when no policy yields a value. */
   hash(req: RouteRequest): number | undefined;
   /** retry_policy, request_mirror_policies, cors, rate_limits etc. for later filters. */
@@ -102,7 +110,9 @@ export interface CompiledVirtualHost {
   readonly routes: readonly CompiledRoute[];
   readonly requestHeaderMutations: HeaderMutations | undefined;
   readonly responseHeaderMutations: HeaderMutations | undefined;
-  /** retry_policy, request_mirror_policies, cors, typed_per_filter_config, rate_limits. */
+  readonly retryPolicy: CompiledRetryPolicy | undefined;
+  readonly mirrorPolicies: readonly CompiledMirrorPolicy[];
+  /** cors, typed_per_filter_config, rate_limits. */
   readonly raw: VirtualHost__Output;
 }
 
@@ -119,6 +129,7 @@ export interface RouteTable {
   readonly responseHeaderMutations: HeaderMutations | undefined;
   /** Envoy default false: route-level mutations run first, so route-config-level ones win. */
   readonly mostSpecificHeaderMutationsWins: boolean;
-  /** request_mirror_policies and typed_per_filter_config for later filters. */
+  readonly mirrorPolicies: readonly CompiledMirrorPolicy[];
+  /** typed_per_filter_config for later filters. */
   readonly raw: RouteConfiguration__Output;
 }

@@ -8,6 +8,8 @@ import { type ConfigError, checkSupported } from '../config/config-error.js';
 import { checkHeaderValue } from '../matchers/field-checks.js';
 import { compileHeaderMutations, REQUEST_FIELDS, RESPONSE_FIELDS } from './header-mutation.js';
 import { firstHeader } from './headers.js';
+import { compileMirrorPolicies } from './mirror-policy.js';
+import { compileRetryPolicy } from './retry-policy.js';
 import { compileRoute, type RouteLimits } from './route.js';
 import type { CompiledMatch } from './route-match.js';
 import { DEFERRED_VIRTUAL_HOST_FIELDS } from './supported-fields.js';
@@ -23,6 +25,8 @@ const SUPPORTED = [
   'response_headers_to_add',
   'response_headers_to_remove',
   'metadata',
+  'retry_policy',
+  'request_mirror_policies',
   ...DEFERRED_VIRTUAL_HOST_FIELDS,
 ] as const;
 
@@ -84,6 +88,14 @@ export function compileVirtualHost(
     RESPONSE_FIELDS,
     errors,
   );
+  const retryPolicy = host.retry_policy
+    ? compileRetryPolicy(host.retry_policy, [...path, 'retry_policy'], errors)
+    : undefined;
+  const mirrorPolicies = compileMirrorPolicies(
+    host.request_mirror_policies,
+    [...path, 'request_mirror_policies'],
+    errors,
+  );
   if (errors.length > before) return undefined;
 
   const virtualHost: CompiledVirtualHost = {
@@ -92,6 +104,8 @@ export function compileVirtualHost(
     routes,
     requestHeaderMutations,
     responseHeaderMutations,
+    retryPolicy,
+    mirrorPolicies,
     raw: host,
   };
   return {

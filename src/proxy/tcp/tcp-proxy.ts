@@ -15,7 +15,7 @@ import type {
   NetworkFilterFactory,
 } from '../filters/registry.js';
 import type { Counter, Gauge } from '../stats/stats.js';
-import type { UpstreamCluster } from '../upstream/cluster-manager.js';
+import type { Host, UpstreamCluster } from '../upstream/cluster-manager.js';
 
 const TCP_PROXY_TYPE = 'envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy';
 const SUPPORTED = ['stat_prefix', 'cluster', 'weighted_clusters', 'idle_timeout', 'max_connect_attempts'];
@@ -125,17 +125,21 @@ class TcpProxy implements ConnectionHandler {
       downstream.destroy();
       return;
     }
-    this.connectUpstream(downstream, cluster, host.address, host.port);
+    this.connectUpstream(downstream, cluster, host);
   }
 
-  private connectUpstream(downstream: Socket, cluster: UpstreamCluster, address: string, port: number): void {
+  private connectUpstream(downstream: Socket, cluster: UpstreamCluster, host: Host): void {
+    const { address, port } = host;
     const stats = cluster.stats;
     stats.upstream_cx_total.inc();
     stats.upstream_cx_active.inc();
     const upstream = connect({ host: address, port, allowHalfOpen: true, noDelay: true });
     let connected = false;
+    let timedOut = false;
     const connectTimer = setTimeout(() => {
       stats.upstream_cx_connect_timeout.inc();
+      timedOut = true;
+      host.outlier.putResult('LOCAL_ORIGIN_TIMEOUT');
       upstream.destroy();
     }, cluster.connectTimeoutMs);
     let idleTimer: NodeJS.Timeout | undefined;
@@ -144,6 +148,7 @@ class TcpProxy implements ConnectionHandler {
     upstream.on('connect', () => {
       connected = true;
       clearTimeout(connectTimer);
+      host.outlier.putResult('LOCAL_ORIGIN_CONNECT_SUCCESS_FINAL');
       if (this.idleTimeoutMs > 0) {
         idleTimer = setTimeout(() => {
           this.stats.idle_timeout.inc();
@@ -166,7 +171,10 @@ class TcpProxy implements ConnectionHandler {
       stats.upstream_cx_destroy.inc();
       stats.upstream_cx_rx_bytes_total.inc(upstream.bytesRead);
       stats.upstream_cx_tx_bytes_total.inc(upstream.bytesWritten);
-      if (!connected) stats.upstream_cx_connect_fail.inc();
+      if (!connected) {
+        stats.upstream_cx_connect_fail.inc();
+        if (!timedOut) host.outlier.putResult('LOCAL_ORIGIN_CONNECT_FAILED');
+      }
       // Both directions finished cleanly → downstream already ended; otherwise reset it.
       if (!downstream.destroyed && !(downstream.writableEnded && downstream.readableEnded)) {
         if (upstream.readableEnded && upstream.writableEnded) downstream.end();

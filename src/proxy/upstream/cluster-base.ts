@@ -1,21 +1,29 @@
 /**
  * What every cluster type shares: its settings, stats, circuit breakers, priority set and load
  * balancer, the host membership update (hosts matched by address keep their identity and
- * pools; removed hosts' pools drain), health-driven rebalancing, and the init (warming) state.
- * Subclasses only decide where hosts come from.
+ * pools; removed hosts' pools drain), outlier detection and active health checking of its
+ * hosts, health-driven rebalancing, and the init (warming) state. Subclasses only decide where
+ * hosts come from.
+ *
+ * With active health checking, every new host starts FAILED_ACTIVE_HC until its first check
+ * passes, and the cluster counts as initialized only once each host present when discovery
+ * finished has had its first check (ClusterImplBase::onInitDone).
  */
 import type { Cluster__Output } from '../../xds/generated/envoy/config/cluster/v3/Cluster.js';
 import type { ClusterSettings } from './cluster-config.js';
 import type { ClusterStats } from './cluster-stats.js';
 import { type ConnectFn, HostConnectionPool, type PoolSettings } from './conn-pool.js';
 import type { DnsResolver } from './dns.js';
+import { createHealthCheckStats, HealthChecker } from './health-checker.js';
 import { type HostSpec, hostKey, UpstreamHost } from './host.js';
 import type { LoadBalancer, Random } from './lb.js';
 import { lookupLoadBalancer } from './lb-registry.js';
 import type { PrioritizedLocality } from './load-assignment.js';
+import { createOutlierStats, OutlierDetector } from './outlier-detector.js';
 import { PrioritySet } from './priority-set.js';
-import type { ResourceManagers } from './resource-manager.js';
-import type { LbContext, UpstreamCluster } from './types.js';
+import type { ResourceManager, ResourceManagers } from './resource-manager.js';
+import type { Scheduler } from './scheduler.js';
+import type { LbContext, RoutingPriority, UpstreamCluster } from './types.js';
 
 export interface ClusterDeps {
   readonly stats: ClusterStats;
@@ -23,6 +31,7 @@ export interface ClusterDeps {
   readonly resolver: DnsResolver;
   readonly connect: ConnectFn;
   readonly random: Random;
+  readonly scheduler: Scheduler;
 }
 
 export interface Membership {
@@ -39,12 +48,20 @@ export abstract class ClusterBase implements UpstreamCluster {
   readonly stats: ClusterStats;
   readonly resources: ResourceManagers;
   readonly prioritySet = new PrioritySet();
+  /** Passive health checking; undefined without `outlier_detection`. */
+  readonly outlierDetector: OutlierDetector | undefined;
+  /** Active health checking; undefined without `health_checks`. */
+  readonly healthChecker: HealthChecker | undefined;
   protected readonly deps: ClusterDeps;
   protected readonly poolSettings: PoolSettings;
   protected lb: LoadBalancer | undefined;
   private hostsByKey = new Map<string, UpstreamHost>();
   private lastShape = '';
   private isInitialized = false;
+  /** Discovery finished (markInitialized was called); init may still wait for health checks. */
+  private preInitDone = false;
+  /** Hosts whose first health check cluster init still waits for. */
+  private pendingFirstChecks: Set<UpstreamHost> | undefined;
   private resolveInit: () => void = () => {};
   private readonly initPromise: Promise<void>;
   private active = true;
@@ -76,6 +93,44 @@ export abstract class ClusterBase implements UpstreamCluster {
       panicThreshold: settings.panicThreshold,
       localityWeighted: settings.localityWeighted,
     });
+    this.outlierDetector = settings.outlierDetection
+      ? new OutlierDetector(settings.outlierDetection, createOutlierStats(deps.stats.scope), deps.scheduler, deps.random)
+      : undefined;
+    if (settings.healthCheck) {
+      const stats = deps.stats;
+      const checker = new HealthChecker(settings.healthCheck, {
+        clusterName: settings.name,
+        stats: createHealthCheckStats(stats.scope),
+        scheduler: deps.scheduler,
+        random: deps.random,
+        connect: deps.connect,
+        hasTraffic: () =>
+          stats.upstream_cx_total.value > 0 ||
+          stats.upstream_cx_rx_bytes_total.value > 0 ||
+          stats.upstream_cx_tx_bytes_total.value > 0,
+      });
+      checker.addHostCheckCompleteCb((host, _transition, healthy) => {
+        if (healthy) this.outlierDetector?.onActiveHealthCheckSuccess(host);
+        if (this.pendingFirstChecks?.delete(host) && this.pendingFirstChecks.size === 0)
+          this.finishInitialization();
+      });
+      this.healthChecker = checker;
+    }
+  }
+
+  resourceManager(priority: RoutingPriority): ResourceManager {
+    return priority === 'HIGH' ? this.resources.high : this.resources.default;
+  }
+
+  /** Full names of every stat this cluster owns, so removing it can drop them. */
+  statNames(): string[] {
+    return [
+      ...this.stats.names,
+      ...this.resources.default.names,
+      ...this.resources.high.names,
+      ...(this.outlierDetector?.stats.names ?? []),
+      ...(this.healthChecker?.deps.stats.names ?? []),
+    ];
   }
 
   get connectTimeoutMs(): number {
@@ -98,9 +153,14 @@ export abstract class ClusterBase implements UpstreamCluster {
   /** Starts discovery (DNS queries, timers). */
   abstract start(): void;
 
-  /** Stops discovery timers; subclasses extend. Anyone waiting for init stops waiting. */
+  /**
+   * Stops discovery, health checking and outlier sweeps (no timer or socket is left);
+   * subclasses extend. Anyone waiting for init stops waiting.
+   */
   protected stop(): void {
     this.active = false;
+    this.healthChecker?.stop();
+    this.outlierDetector?.destroy();
     this.resolveInit();
   }
 
@@ -130,7 +190,23 @@ export abstract class ClusterBase implements UpstreamCluster {
     for (const host of this.hostsByKey.values()) host.pool.close();
   }
 
+  /** Discovery is done; init completes now, or after the first health check of every host. */
   protected markInitialized(): void {
+    if (this.isInitialized || this.preInitDone) return;
+    this.preInitDone = true;
+    const checker = this.healthChecker;
+    if (checker) {
+      const waiting = [...this.hostsByKey.values()].filter((h) => checker.awaitingFirstCheck(h));
+      if (waiting.length > 0) {
+        this.pendingFirstChecks = new Set(waiting);
+        return;
+      }
+    }
+    this.finishInitialization();
+  }
+
+  private finishInitialization(): void {
+    this.pendingFirstChecks = undefined;
     if (this.isInitialized) return;
     this.isInitialized = true;
     this.resolveInit();
@@ -138,8 +214,20 @@ export abstract class ClusterBase implements UpstreamCluster {
 
   protected createHost(spec: HostSpec): UpstreamHost {
     const host = new UpstreamHost(spec, (h) => new HostConnectionPool(h, this.poolSettings));
+    // Unhealthy until its first health check passes (StaticClusterImpl::startPreInit,
+    // BaseDynamicClusterImpl::updateDynamicHostList).
+    if (this.healthChecker) host.setHealthFlag('FAILED_ACTIVE_HC');
     host.onHealthChange = (h) => this.onHostHealthChange(h);
     return host;
+  }
+
+  /** Starts and stops per-host monitoring, after the priority set has the new membership. */
+  private hostsChanged(added: readonly UpstreamHost[], removed: readonly UpstreamHost[]): void {
+    if (!this.active) return;
+    for (const host of removed) this.outlierDetector?.removeHost(host);
+    this.healthChecker?.removeHosts(removed);
+    for (const host of added) this.outlierDetector?.addHost(host);
+    this.healthChecker?.addHosts(added);
   }
 
   /**
@@ -148,6 +236,8 @@ export abstract class ClusterBase implements UpstreamCluster {
    */
   protected updateMembership(membership: Membership): boolean {
     const next = new Map<string, UpstreamHost>();
+    const added: UpstreamHost[] = [];
+    const removed: UpstreamHost[] = [];
     let changed = false;
     for (const spec of membership.hosts) {
       const key = hostKey(spec.address, spec.port);
@@ -157,7 +247,9 @@ export abstract class ClusterBase implements UpstreamCluster {
         if (existing.update(spec)) changed = true;
         next.set(key, existing);
       } else {
-        next.set(key, this.createHost(spec));
+        const host = this.createHost(spec);
+        next.set(key, host);
+        added.push(host);
         changed = true;
       }
     }
@@ -166,6 +258,7 @@ export abstract class ClusterBase implements UpstreamCluster {
       changed = true;
       host.onHealthChange = undefined;
       host.pool.drain();
+      removed.push(host);
     }
     this.hostsByKey = next;
 
@@ -192,6 +285,7 @@ export abstract class ClusterBase implements UpstreamCluster {
     this.stats.membership_change.inc();
     this.publishMembership();
     this.prioritySet.notify();
+    this.hostsChanged(added, removed);
     return true;
   }
 
@@ -203,6 +297,7 @@ export abstract class ClusterBase implements UpstreamCluster {
     this.stats.membership_change.inc();
     this.publishMembership();
     this.prioritySet.notify();
+    this.hostsChanged([host], []);
   }
 
   /** Removes hosts of priority 0 (ORIGINAL_DST cleanup); their pools drain. */
@@ -224,6 +319,7 @@ export abstract class ClusterBase implements UpstreamCluster {
     this.stats.membership_change.inc();
     this.publishMembership();
     this.prioritySet.notify();
+    this.hostsChanged([], hosts);
   }
 
   protected hostByKey(key: string): UpstreamHost | undefined {

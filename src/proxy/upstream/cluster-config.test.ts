@@ -87,6 +87,15 @@ describe('parseClusterConfig', () => {
       errorsOf(
         staticCluster({
           outlier_detection: { consecutive_5xx: 5 },
+          health_checks: [
+            {
+              timeout: '1s',
+              interval: '1s',
+              unhealthy_threshold: 1,
+              healthy_threshold: 1,
+              grpc_health_check: {},
+            },
+          ],
           common_lb_config: { zone_aware_lb_config: {} },
           circuit_breakers: {
             thresholds: [{ max_connections: 10, retry_budget: {} }],
@@ -96,9 +105,8 @@ describe('parseClusterConfig', () => {
       ).sort(),
       [
         "clusters[0].circuit_breakers.per_host_thresholds: field 'per_host_thresholds' is not supported by Skein yet",
-        "clusters[0].circuit_breakers.thresholds[0].retry_budget: field 'retry_budget' is not supported by Skein yet",
         "clusters[0].common_lb_config.zone_aware_lb_config: field 'zone_aware_lb_config' is not supported by Skein yet",
-        "clusters[0].outlier_detection: field 'outlier_detection' is not supported by Skein yet",
+        "clusters[0].health_checks[0].grpc_health_check: field 'grpc_health_check' is not supported by Skein yet",
       ],
     );
   });
@@ -196,5 +204,135 @@ describe('parseClusterConfig', () => {
       "clusters[0].typed_extension_protocol_options.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.explicit_http_config.http2_protocol_options: field 'http2_protocol_options' is not supported by Skein yet",
       "clusters[0].typed_extension_protocol_options.envoy.filters.network.thrift_proxy: protocol options 'envoy.filters.network.thrift_proxy' are not supported by Skein yet",
     ]);
+  });
+
+  it("reads outlier_detection with Envoy's defaults", () => {
+    assert.deepEqual(settingsOf({ name: 'c', outlier_detection: {} }).outlierDetection, {
+      intervalMs: 10_000,
+      baseEjectionTimeMs: 30_000,
+      maxEjectionTimeMs: 300_000,
+      maxEjectionTimeJitterMs: 0,
+      maxEjectionPercent: 10,
+      alwaysEjectOneHost: false,
+      consecutive5xx: 5,
+      consecutiveGatewayFailure: 5,
+      consecutiveLocalOriginFailure: 5,
+      splitExternalLocalOriginErrors: false,
+      successRateMinimumHosts: 5,
+      successRateRequestVolume: 100,
+      successRateStdevFactor: 1.9,
+      failurePercentageThreshold: 85,
+      failurePercentageMinimumHosts: 5,
+      failurePercentageRequestVolume: 50,
+      enforcingConsecutive5xx: 100,
+      enforcingConsecutiveGatewayFailure: 0,
+      enforcingSuccessRate: 100,
+      enforcingConsecutiveLocalOriginFailure: 100,
+      enforcingLocalOriginSuccessRate: 100,
+      enforcingFailurePercentage: 0,
+      enforcingFailurePercentageLocalOrigin: 0,
+      successfulActiveHealthCheckUnejectHost: true,
+    });
+    assert.equal(settingsOf({ name: 'c' }).outlierDetection, undefined);
+    // max_ejection_time defaults to base_ejection_time when that is longer than 300 s.
+    const long = settingsOf({ name: 'c', outlier_detection: { base_ejection_time: '400s' } }).outlierDetection!;
+    assert.equal(long.maxEjectionTimeMs, 400_000);
+  });
+
+  it('checks outlier_detection values', () => {
+    assert.deepEqual(
+      errorsOf({
+        name: 'c',
+        outlier_detection: {
+          interval: '0s',
+          base_ejection_time: '10s',
+          max_ejection_time: '5s',
+          enforcing_consecutive_5xx: 101,
+        },
+      }).sort(),
+      [
+        "clusters[0].outlier_detection.enforcing_consecutive_5xx.value: must be at most 100",
+        "clusters[0].outlier_detection.interval: must be greater than 0",
+        "clusters[0].outlier_detection.max_ejection_time: outlier detector's max_ejection_time cannot be smaller than base_ejection_time",
+      ],
+    );
+  });
+
+  it("reads health_checks with Envoy's defaults", () => {
+    const hc = settingsOf({
+      name: 'c',
+      health_checks: [
+        { timeout: '1s', interval: '5s', unhealthy_threshold: 3, healthy_threshold: 2, http_health_check: { path: '/hc' } },
+      ],
+    }).healthCheck!;
+    assert.equal(hc.timeoutMs, 1000);
+    assert.equal(hc.intervalMs, 5000);
+    assert.equal(hc.noTrafficIntervalMs, 60_000);
+    assert.equal(hc.noTrafficHealthyIntervalMs, 60_000);
+    assert.equal(hc.unhealthyIntervalMs, 5000);
+    assert.equal(hc.unhealthyEdgeIntervalMs, 5000);
+    assert.equal(hc.healthyEdgeIntervalMs, 5000);
+    assert.equal(hc.reuseConnection, true);
+    assert.equal(hc.check.type, 'http');
+    assert.ok(hc.check.type === 'http');
+    assert.equal(hc.check.method, 'GET');
+    assert.deepEqual(hc.check.expectedStatuses, [[200, 201]]);
+    const edges = settingsOf({
+      name: 'c',
+      health_checks: [
+        {
+          timeout: '1s',
+          interval: '5s',
+          unhealthy_interval: '7s',
+          unhealthy_threshold: 3,
+          healthy_threshold: 2,
+          tcp_health_check: { send: { text: '50494e47' } },
+        },
+      ],
+    }).healthCheck!;
+    assert.equal(edges.unhealthyEdgeIntervalMs, 7000);
+    assert.ok(edges.check.type === 'tcp');
+    assert.deepEqual(edges.check.send, Buffer.from('PING'));
+  });
+
+  it('checks health_checks: required fields, one checker, HTTP/1.1 only, payloads and status ranges', () => {
+    const base = { timeout: '1s', interval: '1s', unhealthy_threshold: 1, healthy_threshold: 1 };
+    assert.deepEqual(errorsOf({ name: 'c', health_checks: [{ http_health_check: { path: '/' } }] }).sort(), [
+      'clusters[0].health_checks[0].healthy_threshold: healthy_threshold is required',
+      'clusters[0].health_checks[0].interval: interval is required',
+      'clusters[0].health_checks[0].timeout: timeout is required',
+      'clusters[0].health_checks[0].unhealthy_threshold: unhealthy_threshold is required',
+    ]);
+    assert.deepEqual(
+      errorsOf({ name: 'c', health_checks: [{ ...base, tcp_health_check: {} }, { ...base, tcp_health_check: {} }] }),
+      ['clusters[0].health_checks: Multiple health checks not supported'],
+    );
+    assert.deepEqual(
+      errorsOf({
+        name: 'c',
+        health_checks: [
+          {
+            ...base,
+            http_health_check: {
+              path: '/',
+              codec_client_type: 'HTTP2',
+              send: { text: 'abc' },
+              expected_statuses: [{ start: 200, end: 200 }],
+              retriable_statuses: [{ start: 500, end: 601 }],
+            },
+          },
+        ],
+      }).sort(),
+      [
+        'clusters[0].health_checks[0].http_health_check.codec_client_type: codec_client_type HTTP2 is not supported by Skein yet (only HTTP1)',
+        'clusters[0].health_checks[0].http_health_check.expected_statuses[0]: Invalid http expected status range: expecting start < end, but found start=200 and end=200',
+        'clusters[0].health_checks[0].http_health_check.retriable_statuses[0]: Invalid http retriable status range: expecting end <= 600, but found end=601',
+        "clusters[0].health_checks[0].http_health_check.send.text: invalid hex string 'abc'",
+      ],
+    );
+    assert.match(
+      errorsOf({ name: 'c', health_checks: [{ ...base, http_health_check: { path: '/', send: { text: '00' } } }] })[0]!,
+      /cannot specify a request payload with method 'GET'/,
+    );
   });
 });

@@ -14,6 +14,7 @@ import { unpackAny } from '../../xds/protos.js';
 import { type ConfigError, checkSupported } from '../config/config-error.js';
 import { DEFAULT_IDLE_TIMEOUT_MS } from './conn-pool.js';
 import type { DnsLookupFamilyName } from './dns.js';
+import { type HealthCheckSettings, parseHealthChecks } from './health-check-config.js';
 import { lookupLoadBalancer } from './lb-registry.js';
 import {
   type AddressKind,
@@ -21,6 +22,7 @@ import {
   type ParsedAssignment,
   parseLoadAssignment,
 } from './load-assignment.js';
+import { type OutlierSettings, parseOutlierDetection } from './outlier-config.js';
 
 export type DiscoveryType = 'STATIC' | 'STRICT_DNS' | 'LOGICAL_DNS' | 'EDS' | 'ORIGINAL_DST';
 
@@ -53,6 +55,10 @@ export interface ClusterSettings {
   readonly originalDstHeaderName: string | undefined;
   readonly originalDstPortOverride: number | undefined;
   readonly thresholds: readonly Thresholds[];
+  /** outlier_detection; undefined when the cluster has none. */
+  readonly outlierDetection: OutlierSettings | undefined;
+  /** health_checks[0]; undefined when the cluster has none. */
+  readonly healthCheck: HealthCheckSettings | undefined;
   /** STATIC / STRICT_DNS / LOGICAL_DNS endpoints. */
   readonly loadAssignment: ParsedAssignment;
 }
@@ -79,6 +85,8 @@ const SUPPORTED_CLUSTER_FIELDS = [
   'load_assignment',
   'typed_extension_protocol_options',
   'wait_for_warm_on_init',
+  'outlier_detection',
+  'health_checks',
   // Opaque to the upstream code; kept for filters and config_dump.
   'metadata',
 ];
@@ -227,10 +235,20 @@ function checkCircuitBreakers(
         'max_requests',
         'max_retries',
         'track_remaining',
+        'retry_budget', // enforced by the router's retry state
       ],
       [...at, 'thresholds', i],
       errors,
     );
+    if (t.retry_budget) {
+      checkSupported(
+        'envoy.config.cluster.v3.CircuitBreakers.Thresholds.RetryBudget',
+        t.retry_budget,
+        ['budget_percent', 'min_retry_concurrency'],
+        [...at, 'thresholds', i, 'retry_budget'],
+        errors,
+      );
+    }
   });
   return breakers.thresholds;
 }
@@ -302,6 +320,10 @@ export function parseClusterConfig(
 
   const panicThreshold = checkCommonLbConfig(config, path, errors);
   const thresholds = checkCircuitBreakers(config, path, errors);
+  const outlierDetection = config.outlier_detection
+    ? parseOutlierDetection(config.outlier_detection, [...path, 'outlier_detection'], errors)
+    : undefined;
+  const healthCheck = parseHealthChecks(config.health_checks, [...path, 'health_checks'], errors);
 
   if (config.eds_cluster_config) {
     checkSupported(
@@ -382,6 +404,8 @@ export function parseClusterConfig(
       originalDstHeaderName,
       originalDstPortOverride,
       thresholds,
+      outlierDetection,
+      healthCheck,
       loadAssignment,
     },
   };

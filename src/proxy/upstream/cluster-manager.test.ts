@@ -137,13 +137,13 @@ describe('ClusterManager', () => {
     cm.addOrUpdateCluster(clusterConfig(staticCluster('web', ['10.0.0.1'])));
     const result = cm.addOrUpdateCluster(
       clusterConfig(
-        staticCluster('web', ['10.0.0.9'], { health_checks: [{ timeout: '1s', interval: '1s' }] }),
+        staticCluster('web', ['10.0.0.9'], { outlier_detection: { max_ejection_percent: 101 } }),
       ),
       ['static_resources', 'clusters', 2],
     );
     assert.equal(result.ok, false);
     assert.deepEqual(!result.ok && result.errors.map((e) => e.path), [
-      ['static_resources', 'clusters', 2, 'health_checks'],
+      ['static_resources', 'clusters', 2, 'outlier_detection', 'max_ejection_percent', 'value'],
     ]);
     assert.deepEqual(addresses(cm.get('web')), ['10.0.0.1:80']);
   });

@@ -26,17 +26,23 @@ import { type DnsResolver, systemResolver } from './dns.js';
 import { defaultRandom, type Random } from './lb.js';
 import { type ParsedAssignment, parseLoadAssignment } from './load-assignment.js';
 import { createResourceManagers } from './resource-manager.js';
+import { realScheduler, type Scheduler } from './scheduler.js';
 import type { UpstreamCluster } from './types.js';
 
 export type { ClusterStats } from './cluster-stats.js';
 export type { DnsAnswer, DnsResolver } from './dns.js';
+export type { Resource, ResourceManager } from './resource-manager.js';
 export type {
   ConnectionPool,
+  HealthCheckHostMonitor,
   Host,
   LbContext,
+  OutlierMonitor,
+  OutlierResult,
   PendingAcquire,
   PooledConnection,
   PoolFailure,
+  RoutingPriority,
   UpstreamCluster,
 } from './types.js';
 
@@ -48,6 +54,8 @@ export interface ClusterManagerOptions {
   connect?: ConnectFn;
   /** Uniform unsigned 32-bit integers for the load balancers; defaults to Math.random. */
   random?: Random;
+  /** Clock and timers for health checking and outlier detection; defaults to real time. */
+  scheduler?: Scheduler;
 }
 
 export type UpdateResult = { ok: true } | { ok: false; errors: ConfigError[] };
@@ -126,12 +134,7 @@ export class ClusterManager {
     if (active) {
       active.drain();
       // In-flight requests keep their (now orphaned) stat objects; the store forgets them.
-      const names = [
-        ...active.stats.names,
-        ...active.resources.default.names,
-        ...active.resources.high.names,
-      ];
-      for (const stat of names) active.stats.scope.store.stats.delete(stat);
+      for (const stat of active.statNames()) active.stats.scope.store.stats.delete(stat);
     }
     this.managerStats.cluster_removed.inc();
     this.publishCounts();
@@ -193,6 +196,7 @@ export class ClusterManager {
       resolver: this.options.resolver ?? systemResolver,
       connect: this.options.connect ?? defaultConnect,
       random: this.options.random ?? defaultRandom,
+      scheduler: this.options.scheduler ?? realScheduler,
     };
     switch (settings.type) {
       case 'STRICT_DNS':

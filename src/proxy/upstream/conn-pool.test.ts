@@ -257,6 +257,20 @@ describe('HostConnectionPool', () => {
     assert.equal(firstResult, 'connect_failure');
   });
 
+  it('fails with overflow at max_requests when a connection would be handed out', async () => {
+    const { pool, host } = makePool(port, { thresholds: { max_requests: { value: 1 } } });
+    const first = await acquire(pool);
+    // Queued (pending is not full), connected, then refused at hand-out: Envoy's attachStreamToClient.
+    assert.equal(await acquireFailure(pool), 'overflow');
+    assert.equal(host.stats.rq_total, 1);
+    first.release();
+    const second = await acquire(pool); // the slot is free again
+    second.destroy(); // destroying frees it too
+    const third = await acquire(pool);
+    third.release();
+    pool.close();
+  });
+
   it('queues for a connection at max_connections instead of opening more', async () => {
     const { pool, stats } = makePool(port, { thresholds: { max_connections: { value: 1 } } });
     const first = await acquire(pool);

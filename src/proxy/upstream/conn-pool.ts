@@ -8,7 +8,11 @@
  *   queues (FIFO) and opens a connection if the queue outgrew the connections being opened.
  * - Circuit breakers: a full `max_pending_requests` fails the acquire with 'overflow'; a full
  *   `max_connections` counts `upstream_cx_overflow` and leaves it queued for a connection to free
- *   up (a pool with no connection at all still opens one, as Envoy does).
+ *   up (a pool with no connection at all still opens one, as Envoy does); a full `max_requests`
+ *   fails the acquire with 'overflow' when a connection would be handed to it (Envoy checks it
+ *   in ConnPoolImplBase::attachStreamToClient). The caller counts `upstream_rq_pending_overflow`
+ *   for both, as Envoy's circuit breaking doc says. A request counts against `max_requests` from
+ *   hand-out until the connection is released or destroyed.
  * - A connect failure or `connect_timeout` fails every queued acquire ('connect_failure' /
  *   'connect_timeout'), as Envoy purges pending streams on a raw connect failure.
  * - Idle connections close after the idle timeout (Envoy's default 1 h), and at once if they
@@ -64,6 +68,8 @@ class Connection implements PooledConnection {
   readonly host: UpstreamHost;
   requestsServed = 0;
   state: State = 'connecting';
+  /** Handed out and counted in the `requests` circuit breaker. */
+  holdsRequest = false;
   connectTimer: NodeJS.Timeout | undefined;
   idleTimer: NodeJS.Timeout | undefined;
   timedOut = false;
@@ -164,6 +170,7 @@ export class HostConnectionPool implements ManagedPool {
 
   /** @internal Called by a handed-out connection. */
   release(conn: Connection): void {
+    this.endRequest(conn);
     if (conn.state !== 'busy') return;
     const socket = conn.socket;
     const max = this.settings.maxRequestsPerConnection;
@@ -218,20 +225,30 @@ export class HostConnectionPool implements ManagedPool {
       if (!waiter.cancelled) this.dispatch(waiter);
       return;
     }
-    if (waiter.cancelled) {
-      conn.state = 'busy';
-      this.release(conn);
-      return;
-    }
-    this.handTo(conn, waiter);
+    conn.state = 'busy';
+    if (waiter.cancelled || !this.handTo(conn, waiter)) this.release(conn);
   }
 
-  private handTo(conn: Connection, waiter: Waiter): void {
-    conn.state = 'busy';
+  /** Hands a busy connection to `waiter`, or fails it with 'overflow' at max_requests. */
+  private handTo(conn: Connection, waiter: Waiter): boolean {
+    const requests = this.settings.resources.requests;
+    if (!requests.canCreate()) {
+      this.fail(waiter, 'overflow');
+      return false;
+    }
+    requests.inc();
+    conn.holdsRequest = true;
     conn.requestsServed++;
     this.host.stats.rq_total++;
     waiter.done = true;
     waiter.callback(undefined, conn);
+    return true;
+  }
+
+  private endRequest(conn: Connection): void {
+    if (!conn.holdsRequest) return;
+    conn.holdsRequest = false;
+    this.settings.resources.requests.dec();
   }
 
   private servePending(): void {
@@ -240,7 +257,8 @@ export class HostConnectionPool implements ManagedPool {
       this.unqueue(waiter);
       const conn = this.idle.pop()!;
       this.leaveIdle(conn, 'busy');
-      this.handTo(conn, waiter);
+      // An overflowed request leaves the connection unused: it goes back to idle.
+      if (!this.handTo(conn, waiter)) this.makeIdle(conn);
     }
     if (this.pending.length > 0) this.tryCreateConnections();
   }
@@ -380,6 +398,7 @@ export class HostConnectionPool implements ManagedPool {
     const wasConnecting = conn.state === 'connecting';
     if (conn.state === 'idle') this.leaveIdle(conn, 'closed');
     conn.state = 'closed';
+    this.endRequest(conn);
     clearTimeout(conn.connectTimer);
     clearTimeout(conn.idleTimer);
     conn.connectTimer = undefined;

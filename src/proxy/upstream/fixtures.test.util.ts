@@ -8,6 +8,7 @@ import { type ClusterStats, clusterStatsScope, createClusterStats } from './clus
 import { type HostSpec, type ManagedPool, UpstreamHost } from './host.js';
 import type { LbParams, Random } from './lb.js';
 import { type LocalitySpec, PrioritySet } from './priority-set.js';
+import type { Scheduler, TimerHandle } from './scheduler.js';
 
 /** A deterministic uniform uint32 generator (mulberry32). */
 export function seededRandom(seed = 1): Random {
@@ -117,4 +118,40 @@ export function assertNear(actual: number, expected: number, tolerance: number, 
 /** Lets promise callbacks (and resolutions chained on them) run. */
 export async function flush(rounds = 5): Promise<void> {
   for (let i = 0; i < rounds; i++) await Promise.resolve();
+}
+
+/** A clock and timers that move only when told to, for outlier sweeps and health check intervals. */
+export class ManualScheduler implements Scheduler {
+  time = 0;
+  private timers: { at: number; seq: number; fn: () => void; cancelled: boolean }[] = [];
+  private seq = 0;
+
+  now(): number {
+    return this.time;
+  }
+
+  schedule(delayMs: number, fn: () => void): TimerHandle {
+    const timer = { at: this.time + delayMs, seq: this.seq++, fn, cancelled: false };
+    this.timers.push(timer);
+    return { cancel: () => (timer.cancelled = true) };
+  }
+
+  /** Timers still to fire. */
+  get pending(): number {
+    return this.timers.filter((t) => !t.cancelled).length;
+  }
+
+  /** Moves time forward by `ms`, firing due timers in order (timers they set fire too if due). */
+  advance(ms: number): void {
+    const end = this.time + ms;
+    for (;;) {
+      this.timers = this.timers.filter((t) => !t.cancelled);
+      const due = this.timers.filter((t) => t.at <= end).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
+      if (!due) break;
+      this.timers.splice(this.timers.indexOf(due), 1);
+      this.time = due.at;
+      due.fn();
+    }
+    this.time = end;
+  }
 }

@@ -4,9 +4,35 @@
  * locality and EDS health are updated in place, as Envoy's updateDynamicHostList does.
  */
 import type { HealthStatus__Output as HealthStatus } from '../../xds/generated/envoy/config/core/v3/HealthStatus.js';
-import type { ConnectionPool, Host, HostStats } from './types.js';
+import type {
+  ConnectionPool,
+  HealthCheckHostMonitor,
+  Host,
+  HostStats,
+  OutlierMonitor,
+} from './types.js';
 
 export type CoarseHealth = 'healthy' | 'degraded' | 'unhealthy';
+
+/**
+ * The health flags active health checking and outlier detection set on a host (a subset of
+ * Envoy's Host::HealthFlag; the EDS ones are derived from `healthStatus`).
+ */
+export type HealthFlag =
+  | 'FAILED_ACTIVE_HC'
+  | 'FAILED_OUTLIER_CHECK'
+  | 'DEGRADED_ACTIVE_HC'
+  | 'ACTIVE_HC_TIMEOUT';
+
+/** The monitor of a host whose cluster has no outlier detection (DetectorHostMonitorNullImpl). */
+export const NULL_OUTLIER_MONITOR: OutlierMonitor = {
+  putHttpResponseCode() {},
+  putResult() {},
+  putResponseTime() {},
+};
+
+/** The monitor of a host whose cluster has no active health checking. */
+export const NULL_HEALTH_CHECK_MONITOR: HealthCheckHostMonitor = { setUnhealthy() {} };
 
 /** What an endpoint (EDS, static or DNS-resolved) says about a host. */
 export interface HostSpec {
@@ -62,9 +88,10 @@ export class UpstreamHost implements Host {
   readonly pool: ManagedPool;
   /** ORIGINAL_DST: picked since the last cleanup pass. */
   used = false;
-  /** Failed by a health checker or outlier detector (set through `healthy`). */
-  private failedExternally = false;
-  /** Called when `healthy` changes so the owning cluster rebalances. */
+  outlier: OutlierMonitor = NULL_OUTLIER_MONITOR;
+  healthChecker: HealthCheckHostMonitor = NULL_HEALTH_CHECK_MONITOR;
+  private readonly flags = new Set<HealthFlag>();
+  /** Called when the coarse health changes so the owning cluster rebalances. */
   onHealthChange: ((host: UpstreamHost) => void) | undefined;
 
   constructor(spec: HostSpec, makePool: (host: UpstreamHost) => ManagedPool) {
@@ -82,19 +109,42 @@ export class UpstreamHost implements Host {
     return hostKey(this.address, this.port);
   }
 
+  /** Envoy's Host::coarseHealth: any failure flag fails the host, any degraded flag degrades it. */
   get coarseHealth(): CoarseHealth {
-    if (this.failedExternally) return 'unhealthy';
-    return edsHealth(this.healthStatus);
+    if (this.flags.has('FAILED_ACTIVE_HC') || this.flags.has('FAILED_OUTLIER_CHECK')) return 'unhealthy';
+    const eds = edsHealth(this.healthStatus);
+    if (eds !== 'healthy') return eds;
+    return this.flags.has('DEGRADED_ACTIVE_HC') ? 'degraded' : 'healthy';
   }
 
   get healthy(): boolean {
     return this.coarseHealth === 'healthy';
   }
 
-  set healthy(value: boolean) {
-    if (this.failedExternally === !value) return;
-    this.failedExternally = !value;
-    this.onHealthChange?.(this);
+  hasHealthFlag(flag: HealthFlag): boolean {
+    return this.flags.has(flag);
+  }
+
+  /** Sets or clears a flag; the owning cluster rebalances if the coarse health changed. */
+  setHealthFlag(flag: HealthFlag, on = true): void {
+    if (this.flags.has(flag) === on) return;
+    const before = this.coarseHealth;
+    if (on) this.flags.add(flag);
+    else this.flags.delete(flag);
+    if (this.coarseHealth !== before) this.onHealthChange?.(this);
+  }
+
+  /** Envoy's HostUtility::healthFlagsToString, for admin /clusters: `healthy` or `/flag/flag`. */
+  healthFlagsString(): string {
+    let out = '';
+    if (this.flags.has('FAILED_ACTIVE_HC')) out += '/failed_active_hc';
+    if (this.flags.has('FAILED_OUTLIER_CHECK')) out += '/failed_outlier_check';
+    const eds = edsHealth(this.healthStatus);
+    if (eds === 'unhealthy') out += '/failed_eds_health';
+    if (this.flags.has('DEGRADED_ACTIVE_HC')) out += '/degraded_active_hc';
+    if (eds === 'degraded') out += '/degraded_eds_health';
+    if (this.flags.has('ACTIVE_HC_TIMEOUT')) out += '/active_hc_timeout';
+    return out || 'healthy';
   }
 
   get degraded(): boolean {

@@ -29,9 +29,9 @@ describe('ROUND_ROBIN', () => {
     const set = prioritySet([hosts]);
     const lb = new RoundRobinLoadBalancer(lbParams(set, { panicThreshold: 0 }));
     assert.deepEqual([...countPicks(() => lb.chooseHost(undefined), 100).keys()].sort(), ['a', 'c']);
-    hosts[0]!.healthy = false; // e.g. an outlier detector
+    hosts[0]!.setHealthFlag('FAILED_OUTLIER_CHECK'); // e.g. an outlier detector
     assert.deepEqual([...countPicks(() => lb.chooseHost(undefined), 10).keys()], ['c']);
-    hosts[0]!.healthy = true;
+    hosts[0]!.setHealthFlag('FAILED_OUTLIER_CHECK', false);
     assert.deepEqual([...countPicks(() => lb.chooseHost(undefined), 100).keys()].sort(), ['a', 'c']);
   });
 
@@ -47,9 +47,9 @@ describe('ROUND_ROBIN', () => {
       return p0picks / 10_000;
     };
     assert.equal(share(), 1);
-    for (let i = 0; i < 5; i++) p0[i]!.healthy = false; // 50% healthy → 70% of the load
+    for (let i = 0; i < 5; i++) p0[i]!.setHealthFlag('FAILED_OUTLIER_CHECK'); // 50% healthy → 70% of the load
     assertNear(share(), 0.7, 0.03, 'P0 share at 50% healthy');
-    for (const h of p0) h.healthy = false;
+    for (const h of p0) h.setHealthFlag('FAILED_OUTLIER_CHECK');
     assert.equal(share(), 0);
   });
 
@@ -105,7 +105,7 @@ describe('ROUND_ROBIN', () => {
       return n / 30_000;
     };
     assertNear(xShare(), 1 / 3, 0.01, 'all healthy');
-    for (let i = 0; i < 5; i++) x[i]!.healthy = false;
+    for (let i = 0; i < 5; i++) x[i]!.setHealthFlag('FAILED_OUTLIER_CHECK');
     // effective X = 1 × min(1, 1.4 × 0.5) = 0.7 → 0.7 / 2.7 = 26%
     assertNear(xShare(), 0.7 / 2.7, 0.01, 'X half healthy');
   });

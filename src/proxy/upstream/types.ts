@@ -6,7 +6,7 @@
 import type net from 'node:net';
 import type { Cluster__Output } from '../../xds/generated/envoy/config/cluster/v3/Cluster.js';
 import type { ClusterStats } from './cluster-stats.js';
-import type { ResourceManagers } from './resource-manager.js';
+import type { ResourceManager, ResourceManagers } from './resource-manager.js';
 
 /** What a load balancer may look at when picking a host for one request or connection. */
 export interface LbContext {
@@ -68,6 +68,46 @@ export interface ConnectionPool {
   close(): void;
 }
 
+/**
+ * What a caller reports to outlier detection about one request to a host, with the names of
+ * Envoy's Upstream::Outlier::Result. LOCAL_ORIGIN_* are events Skein itself saw (connect
+ * failure or success, timeout); EXT_ORIGIN_* are the upstream's own verdict for non-HTTP
+ * protocols. Without split_external_local_origin_errors, local events map to HTTP codes
+ * (connect failure 503, timeout 504, LOCAL_ORIGIN_CONNECT_SUCCESS ignored).
+ */
+export type OutlierResult =
+  | 'EXT_ORIGIN_REQUEST_FAILED'
+  | 'EXT_ORIGIN_REQUEST_SUCCESS'
+  | 'LOCAL_ORIGIN_CONNECT_FAILED'
+  | 'LOCAL_ORIGIN_CONNECT_SUCCESS'
+  | 'LOCAL_ORIGIN_TIMEOUT'
+  | 'LOCAL_ORIGIN_CONNECT_SUCCESS_FINAL';
+
+/**
+ * A host's outlier detection monitor (Envoy's DetectorHostMonitor). Every host has one; it does
+ * nothing when the cluster has no `outlier_detection` or the host left the cluster.
+ */
+export interface OutlierMonitor {
+  /** An HTTP response's status from this host (for gRPC, the status mapped from grpc-status). */
+  putHttpResponseCode(status: number): void;
+  /** A local or external event; `status`, when given, is reported as that HTTP code instead. */
+  putResult(result: OutlierResult, status?: number): void;
+  /** Response time of a completed request; unused by Envoy's detectors (kept for parity). */
+  putResponseTime(ms: number): void;
+}
+
+/** A host's active health check monitor (Envoy's HealthCheckHostMonitor); no-op without health checks. */
+export interface HealthCheckHostMonitor {
+  /**
+   * The upstream answered with `x-envoy-immediate-health-check-fail`: fail the host's active
+   * health check at once (a passive failure), as Envoy's router does.
+   */
+  setUnhealthy(type: 'IMMEDIATE_HEALTH_CHECK_FAIL'): void;
+}
+
+/** Envoy's RoutingPriority: which circuit breakers a request counts against. */
+export type RoutingPriority = 'DEFAULT' | 'HIGH';
+
 /** Per-host counters, as Envoy shows them on the admin /clusters page. */
 export interface HostStats {
   cx_total: number;
@@ -86,12 +126,18 @@ export interface Host {
   /** `region/zone/sub_zone`, or '' when the endpoint has no locality. */
   readonly locality: string;
   /**
-   * Routable as healthy. False when EDS says UNHEALTHY, DRAINING, TIMEOUT or DEGRADED, or when
-   * a health checker / outlier detector sets it false (the cluster then rebalances).
+   * Routable as healthy: neither EDS (UNHEALTHY, DRAINING, TIMEOUT, DEGRADED), nor active
+   * health checking, nor outlier detection says otherwise (Envoy's Host::coarseHealth).
    */
-  healthy: boolean;
-  /** EDS said DEGRADED: used only when a priority's healthy hosts cannot take the load. */
+  readonly healthy: boolean;
+  /** EDS or an HTTP health check (`x-envoy-degraded`) says degraded: used only when a priority's healthy hosts cannot take the load. */
   readonly degraded: boolean;
+  /** Passive health: report request outcomes here (never null). */
+  readonly outlier: OutlierMonitor;
+  /** Active health: report `x-envoy-immediate-health-check-fail` here (never null). */
+  readonly healthChecker: HealthCheckHostMonitor;
+  /** Envoy's health_flags for admin /clusters: `healthy`, or e.g. `/failed_active_hc/failed_outlier_check`. */
+  healthFlagsString(): string;
   /** Requests in flight on this host; the router maintains it, LEAST_REQUEST reads it. */
   activeRequests: number;
   readonly pool: ConnectionPool;
@@ -110,10 +156,12 @@ export interface UpstreamCluster {
    */
   readonly originalDstHeaderName: string | undefined;
   /**
-   * Circuit breakers per routing priority. The pool enforces `connections` and
-   * `pendingRequests`; `requests` and `retries` are for the router to check and count.
+   * Circuit breakers per routing priority. The pool enforces `connections`, `pendingRequests`
+   * and `requests` (DEFAULT priority); `retries` is for the router to check and count.
    */
   readonly resources: ResourceManagers;
+  /** The circuit breakers of one routing priority (Envoy's ClusterInfo::resourceManager). */
+  resourceManager(priority: RoutingPriority): ResourceManager;
   /** Undefined means no healthy upstream (the caller answers 503 with UH). */
   chooseHost(context: LbContext): Host | undefined;
   /** Every host of every priority, for admin /clusters. */
