@@ -30,6 +30,9 @@ interface ProxyOptions {
   labels?: string;
   instanceIps?: string;
   adminPort: string;
+  adminAddress: string;
+  serviceAccount?: string;
+  metadata?: string;
   drainTimeS: string;
 }
 
@@ -48,6 +51,9 @@ export const proxyCommand: SkeinCommand = {
       .option('--namespace <ns>', "the workload's namespace (node metadata NAMESPACE)", 'default')
       .option('--labels <k=v,...>', "the workload's labels (node metadata LABELS)")
       .option('--instance-ips <ip,...>', "the workload's IPs (node metadata INSTANCE_IPS; default: this host's)")
+      .option('--service-account <name>', "the workload's service account (node metadata SERVICE_ACCOUNT)")
+      .option('--metadata <k=v,...>', 'more node metadata, e.g. HTTP_PROXY_PORT=15080,SKEIN_APP_PORTS=9080:19080')
+      .option('--admin-address <ip>', 'admin address when the bootstrap sets none', '127.0.0.1')
       .option('--admin-port <port>', 'admin port when the bootstrap sets no admin address', '15000')
       .option(
         '--drain-time-s <seconds>',
@@ -74,6 +80,8 @@ function xdsOptions(options: ProxyOptions, nodeId: string): XdsBootstrapOptions 
     namespace: options.namespace,
     labels: parseLabels(options.labels ?? ''),
     instanceIps: options.instanceIps?.split(',').map((ip) => ip.trim()).filter((ip) => ip !== ''),
+    serviceAccount: options.serviceAccount,
+    metadata: parseLabels(options.metadata ?? ''),
   };
 }
 
@@ -87,6 +95,7 @@ async function loadBootstrap(options: ProxyOptions): Promise<Loaded> {
     try {
       parseHostPort(options.xds);
       parseLabels(options.labels ?? '');
+      parseLabels(options.metadata ?? '');
     } catch (err) {
       process.stderr.write(`skein proxy: ${(err as Error).message}\n`);
       return { ok: false };
@@ -162,7 +171,7 @@ async function runProxy(options: ProxyOptions): Promise<number> {
   const loaded = await loadBootstrap(options);
   if (!loaded.ok) return 1;
   const drainTimeMs = Number(options.drainTimeS) * 1000;
-  const server = new ProxyServer({ adminPort: Number(options.adminPort), drainTimeMs });
+  const server = new ProxyServer({ adminHost: options.adminAddress, adminPort: Number(options.adminPort), drainTimeMs });
   if (options.xds) {
     process.stderr.write(`skein proxy: node ${loaded.bootstrap.node?.id}: configuring over ADS from ${options.xds}\n`);
   }

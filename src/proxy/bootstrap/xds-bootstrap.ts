@@ -22,6 +22,8 @@ export interface XdsBootstrapOptions {
   /** CLUSTER_ID; Istio's default is `Kubernetes`. */
   readonly clusterId?: string;
   readonly serviceAccount?: string;
+  /** More node metadata (strings), e.g. Skein's local-runtime HTTP_PROXY_PORT / SKEIN_APP_PORTS. */
+  readonly metadata?: Readonly<Record<string, string>>;
 }
 
 /** `k=v,k2=v2` → labels; throws with the offending item when one has no `=` or an empty key. */
@@ -69,6 +71,7 @@ export function xdsNode(options: XdsBootstrapOptions): Record<string, unknown> {
     INTERCEPTION_MODE: 'NONE',
   };
   if (options.serviceAccount) metadata.SERVICE_ACCOUNT = options.serviceAccount;
+  Object.assign(metadata, options.metadata);
   return { id: options.nodeId, cluster: options.cluster ?? `${service}.${options.namespace}`, metadata };
 }
 
