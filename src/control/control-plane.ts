@@ -81,6 +81,11 @@ export class ControlPlane implements XdsGenerator {
     return { xdsPort, monitoringPort };
   }
 
+  /** The monitoring/debug HTTP server, once listening: embedders mount their own endpoints on it. */
+  get debugServer(): DebugServer | undefined {
+    return this.debug;
+  }
+
   async stop(): Promise<void> {
     for (const unsubscribe of this.unsubscribe.splice(0)) unsubscribe();
     await this.debug?.close();

@@ -10,6 +10,9 @@ import type { XdsServer } from './xds-server.js';
 
 export const DEFAULT_MONITORING_PORT = 15014;
 
+/** An extra endpoint mounted by the component that embeds the control plane (the local runtime's API). */
+export type RouteHandler = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => void;
+
 export class DebugServer {
   constructor(xds: XdsServer) {
     this.xds = xds;
@@ -18,6 +21,12 @@ export class DebugServer {
 
   private readonly xds: XdsServer;
   private readonly server: http.Server;
+  private readonly routes = new Map<string, RouteHandler>();
+
+  /** Mounts `handler` for `METHOD /path` (exact path). */
+  route(method: string, pathname: string, handler: RouteHandler): void {
+    this.routes.set(`${method} ${pathname}`, handler);
+  }
 
   listen(port = DEFAULT_MONITORING_PORT, host = '127.0.0.1'): Promise<number> {
     return new Promise((resolve, reject) => {
@@ -36,6 +45,11 @@ export class DebugServer {
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    const mounted = this.routes.get(`${req.method} ${url.pathname}`);
+    if (mounted) {
+      mounted(req, res, url);
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n');
       return;

@@ -25,6 +25,7 @@ import {
   outboundClusterName,
   PASSTHROUGH_CLUSTER,
 } from './names.js';
+import { memoized, outboundClustersKey } from './memo.js';
 import type { ProxyScope, ServiceTarget } from './sidecar-scope.js';
 import { adsConfigSource, typedConfig, type Json, type XdsResource } from './xds-resource.js';
 
@@ -46,7 +47,11 @@ function discoveryType(service: Service): string {
 
 /** Istio `SelectDNSLookupFamily`: V4_ONLY unless every proxy address is IPv6. */
 function dnsLookupFamily(ips: readonly string[]): string {
-  return ips.length > 0 && ips.every((ip) => ip.includes(':')) ? 'V6_ONLY' : 'V4_ONLY';
+  return isIpv6Only(ips) ? 'V6_ONLY' : 'V4_ONLY';
+}
+
+function isIpv6Only(ips: readonly string[]): boolean {
+  return ips.length > 0 && ips.every((ip) => ip.includes(':'));
 }
 
 /**
@@ -239,18 +244,22 @@ function inFieldOrder(c: Json): Json {
 }
 
 export function generateClusters(scope: ProxyScope, names?: readonly string[]): XdsResource[] {
-  const clusters: Json[] = [...outboundClusters(scope), blackHoleCluster(scope)];
+  const outbound = memoized(scope.push, outboundClustersKey(scope.proxy, isIpv6Only(scope.proxy.ipAddresses)), () =>
+    outboundClusters(scope).map(inFieldOrder),
+  );
+  const own: Json[] = [blackHoleCluster(scope)];
   if (scope.proxy.type === 'sidecar') {
-    clusters.push(passthroughCluster(scope), ...inboundClusters(scope));
-    if (scope.proxy.captureMode === 'iptables') clusters.push(inboundPassthroughCluster(scope));
+    own.push(passthroughCluster(scope), ...inboundClusters(scope));
+    if (scope.proxy.captureMode === 'iptables') own.push(inboundPassthroughCluster(scope));
   }
+  const clusters = [...outbound, ...own.map(inFieldOrder)];
   const seen = new Set<string>();
   const out: XdsResource[] = [];
   for (const c of clusters) {
     const name = c.name as string;
     if (seen.has(name) || (names && names.length > 0 && !names.includes(name))) continue;
     seen.add(name);
-    out.push({ name, resource: inFieldOrder(c) });
+    out.push({ name, resource: c });
   }
   return out;
 }

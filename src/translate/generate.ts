@@ -1,7 +1,8 @@
 /**
  * The entry point the ADS server calls: (snapshot, proxy, type URL, requested names) → resources.
  * Pure: no I/O, no clocks, no randomness; the same inputs always give the same output, in a
- * stable order.
+ * stable order. Proxies whose output would be identical share the same resource objects
+ * (memo.ts), so callers must treat resources as immutable.
  */
 import type { MeshSnapshot, Proxy } from '../model/index.js';
 import { generateClusters } from './clusters.js';
@@ -9,6 +10,7 @@ import { buildLoadAssignment } from './endpoints.js';
 import { gatewayListeners, gatewayRouteConfig, gatewayRouteNames } from './gateways.js';
 import { grpcClusters, grpcListeners, grpcRouteConfig } from './grpc.js';
 import { sidecarListeners } from './listeners.js';
+import { endpointsKey, memoized, routesKey } from './memo.js';
 import { HTTP_PROXY_ROUTE } from './names.js';
 import { pushContextOf } from './push-context.js';
 import { sidecarRouteConfig } from './routes.js';
@@ -47,6 +49,10 @@ export function routeNamesFor(scope: ProxyScope): string[] {
 }
 
 export function generateRoutes(scope: ProxyScope, names?: readonly string[]): XdsResource[] {
+  return memoized(scope.push, routesKey(scope.proxy, names), () => buildRoutes(scope, names));
+}
+
+function buildRoutes(scope: ProxyScope, names?: readonly string[]): XdsResource[] {
   const wanted = names && names.length > 0 ? names : isGrpc(scope.proxy) ? [] : routeNamesFor(scope);
   const out: XdsResource[] = [];
   for (const name of wanted) {
@@ -61,6 +67,10 @@ export function generateRoutes(scope: ProxyScope, names?: readonly string[]): Xd
 }
 
 export function generateEndpoints(scope: ProxyScope, names?: readonly string[]): XdsResource[] {
+  return memoized(scope.push, endpointsKey(scope.proxy, names), () => buildEndpoints(scope, names));
+}
+
+function buildEndpoints(scope: ProxyScope, names?: readonly string[]): XdsResource[] {
   const wanted =
     names && names.length > 0
       ? names

@@ -177,9 +177,9 @@ function applyHeaderOps(target: Json, ops: HeaderOps): void {
   if (ops.responseHeadersToRemove.length) target.response_headers_to_remove = [...((target.response_headers_to_remove as string[]) ?? []), ...ops.responseHeadersToRemove];
 }
 
-/** FractionalPercent in JSON; HUNDRED is the proto default and is left out, as config_dump prints it. */
+/** FractionalPercent in JSON; zero values (numerator 0, HUNDRED) are left out, as config_dump prints them. */
 function fraction(numerator: number, denominator: 'HUNDRED' | 'MILLION'): Json {
-  return denominator === 'HUNDRED' ? { numerator } : { numerator, denominator };
+  return { ...(numerator !== 0 ? { numerator } : {}), ...(denominator !== 'HUNDRED' ? { denominator } : {}) };
 }
 
 /** Istio `translatePercentToFractionalPercent`: value × 10000 per million. */

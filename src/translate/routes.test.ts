@@ -287,4 +287,23 @@ describe('RDS: VirtualService HTTP routes', () => {
     assert.deepEqual(hosts[0]?.name, 'www.example.com:80');
     assert.deepEqual(hosts[0]?.domains, ['www.example.com']);
   });
+
+  test('proxies sharing a snapshot get their own routes when sourceLabels tell them apart', () => {
+    const vs = config('VirtualService', 'reviews', {
+      hosts: ['reviews'],
+      http: [
+        { match: [{ sourceLabels: { app: 'ratings' } }], route: [{ destination: { host: 'reviews', subset: 'v3' } }] },
+        { route: [{ destination: { host: 'reviews', subset: 'v1' } }] },
+      ],
+    });
+    const snapshot = snapshotOf(bookinfoServices(), bookinfoWorkloads('10.1.0.'), [REVIEWS_DR, vs]);
+    const clusterFor = (labels: Record<string, string>, ip: string) => {
+      const proxy = proxyOf(`sidecar~${ip}~p.default~default.svc.cluster.local`, { NAMESPACE: 'default', LABELS: labels });
+      const vh = (find(generate(snapshot, proxy, ROUTE_TYPE_URL, ['9080']), '9080').virtual_hosts as J[]).find((v) => v.name === 'reviews.default.svc.cluster.local:9080');
+      return action((vh?.routes as J[])[0]).cluster;
+    };
+    assert.equal(clusterFor({ app: 'productpage' }, '10.1.0.1'), 'outbound|9080|v1|reviews.default.svc.cluster.local');
+    assert.equal(clusterFor({ app: 'ratings' }, '10.1.0.6'), 'outbound|9080|v3|reviews.default.svc.cluster.local');
+    assert.equal(clusterFor({ app: 'productpage' }, '10.1.0.9'), 'outbound|9080|v1|reviews.default.svc.cluster.local');
+  });
 });

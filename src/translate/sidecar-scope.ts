@@ -83,17 +83,29 @@ function serviceExportTo(push: PushContext, s: Service): readonly string[] {
   return s.exportTo.length > 0 ? s.exportTo : push.mesh.defaultServiceExportTo;
 }
 
-/** Service ports whose endpoints are this proxy's own addresses (Istio `GetProxyServiceTargets`). */
+/**
+ * Service ports this proxy's workload serves (Istio `GetProxyServiceTargets`): services whose
+ * endpoints are the proxy's own addresses, and — as the Kubernetes registry finds them from the
+ * pod, ready or not — services in its namespace whose selector matches its labels. The second
+ * rule matters at startup: a sidecar needs its inbound listeners before its app is ready and
+ * its endpoint is published.
+ */
 function serviceTargets(push: PushContext, proxy: Proxy): ServiceTarget[] {
   if (proxy.type !== 'sidecar') return [];
   const ips = new Set(proxy.ipAddresses);
   const out: ServiceTarget[] = [];
+  const add = (service: Service, port: ServicePort, targetPort: number) => {
+    if (!out.some((t) => t.service === service && t.port === port)) out.push({ service, port, targetPort });
+  };
   for (const service of push.services) {
     for (const ep of push.endpointsOf(service.hostname)) {
       if (!ips.has(ep.address)) continue;
       const port = service.ports.find((p) => p.port === ep.servicePort);
-      if (!port || out.some((t) => t.service === service && t.port === port)) continue;
-      out.push({ service, port, targetPort: ep.port });
+      if (port) add(service, port, ep.port);
+    }
+    const selector = service.selector;
+    if (selector && Object.keys(selector).length > 0 && service.namespace === proxy.namespace && labelsMatch(selector, proxy.labels)) {
+      for (const port of service.ports) add(service, port, port.targetPort ?? port.port);
     }
   }
   return out;

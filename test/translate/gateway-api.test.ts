@@ -137,4 +137,22 @@ describe('Gateway API filters', () => {
     const consumer = proxyOf('sidecar~10.3.0.1~c.consumer~consumer.svc.cluster.local', { NAMESPACE: 'consumer' });
     assert.equal(cluster(consumer), 'outbound|9080||reviews-v3.default.svc.cluster.local');
   });
+
+  test('GRPCRoute methods become gRPC paths', () => {
+    const grpc = service('echo', 'default', [{ name: 'grpc', port: 7070, protocol: 'GRPC' }]);
+    const route = config('GRPCRoute', 'echo', {
+      parentRefs: [{ group: '', kind: 'Service', name: 'echo' }],
+      rules: [
+        { matches: [{ method: { service: 'echo.Echo', method: 'Ping' } }], backendRefs: [{ name: 'echo', port: 7070 }] },
+        { matches: [{ method: { service: 'echo.Echo' } }], backendRefs: [{ name: 'echo', port: 7070 }] },
+      ],
+    });
+    const rds = generate(snapshotOf([grpc], [], [route]), productpage, ROUTE_TYPE_URL, ['7070']);
+    assertEnvoyResources(ROUTE_TYPE_URL, rds);
+    const vh = (find(rds, '7070').virtual_hosts as J[]).find((v) => v.name === 'echo.default.svc.cluster.local:7070');
+    assert.deepEqual((vh?.routes as J[]).map((r) => r.match), [
+      { path: '/echo.Echo/Ping', case_sensitive: true },
+      { path_separated_prefix: '/echo.Echo', case_sensitive: true },
+    ]);
+  });
 });

@@ -170,7 +170,8 @@ class RouterFilter implements HttpFilter, AttemptOwner {
     for (const name of RETRY_REQUEST_HEADERS) removeHeader(stream.headers, name);
     for (const name of TIMEOUT_REQUEST_HEADERS) removeHeader(stream.headers, name);
     if (action.idleTimeoutMs !== undefined) stream.setIdleTimeout(action.idleTimeoutMs);
-    if (action.maxStreamDurationMs !== undefined) stream.setMaxStreamDuration(action.maxStreamDurationMs);
+    const duration = streamDuration(stream.headers, action);
+    if (duration !== undefined) stream.setMaxStreamDuration(duration);
     this.shadows = this.pickShadows(stream, decision, action);
     if (this.retryState || this.shadows.length > 0) this.retained = [];
     this.startAttempt();
@@ -465,6 +466,25 @@ class RouterFilter implements HttpFilter, AttemptOwner {
 function clusterNotFoundStatus(action: ForwardAction): number {
   const code = action.raw.cluster_not_found_response_code;
   return code === 'NOT_FOUND' ? 404 : code === 'INTERNAL_SERVER_ERROR' ? 500 : 503;
+}
+
+/** The route's max stream duration, or the request's grpc-timeout when the route honours it. */
+function streamDuration(headers: readonly string[], action: ForwardAction): number | undefined {
+  const cap = action.grpcTimeoutHeaderMaxMs;
+  if (cap !== undefined) {
+    const grpcTimeout = parseGrpcTimeout(firstHeader(headers, 'grpc-timeout'));
+    if (grpcTimeout !== undefined) return cap > 0 ? Math.min(grpcTimeout, cap) : grpcTimeout;
+  }
+  return action.maxStreamDurationMs;
+}
+
+const GRPC_TIMEOUT_UNIT_MS: Readonly<Record<string, number>> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 0.001, n: 0.000001 };
+
+/** gRPC's `grpc-timeout: <1-8 digits><H|M|S|m|u|n>`, in ms (at least 1); undefined when absent or malformed. */
+function parseGrpcTimeout(value: string | undefined): number | undefined {
+  const match = value === undefined ? null : /^(\d{1,8})([HMSmun])$/.exec(value);
+  if (!match) return undefined;
+  return Math.max(1, Math.ceil(Number(match[1]) * GRPC_TIMEOUT_UNIT_MS[match[2]!]!));
 }
 
 /** A timeout header in milliseconds; invalid values are ignored, as Envoy ignores them. */

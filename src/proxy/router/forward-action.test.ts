@@ -112,8 +112,8 @@ describe('forward actions', () => {
     assert.deepEqual(paths({ cluster: 'c', upgrade_configs: [{ upgrade_type: 'websocket' }] }), [
       'route.upgrade_configs',
     ]);
-    assert.deepEqual(paths({ cluster: 'c', max_stream_duration: { grpc_timeout_header_max: '1s' } }), [
-      'route.max_stream_duration.grpc_timeout_header_max',
+    assert.deepEqual(paths({ cluster: 'c', max_stream_duration: { grpc_timeout_header_offset: '1s' } }), [
+      'route.max_stream_duration.grpc_timeout_header_offset',
     ]);
     assert.deepEqual(paths({ cluster: 'c', retry_policy: { retry_on: '5xx,sometimes' } }), ['route.retry_policy.retry_on']);
     assert.deepEqual(paths({ cluster: 'c', retry_policy: { retry_on: '5xx', rate_limited_retry_back_off: {} } }), [

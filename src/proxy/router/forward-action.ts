@@ -69,7 +69,7 @@ export function compileForwardAction(
     checkSupported(
       'envoy.config.route.v3.RouteAction.MaxStreamDuration',
       maxStreamDuration,
-      ['max_stream_duration'],
+      ['max_stream_duration', 'grpc_timeout_header_max'],
       [...path, 'max_stream_duration'],
       errors,
     );
@@ -86,6 +86,9 @@ export function compileForwardAction(
     idleTimeoutMs: action.idle_timeout ? durationMs(action.idle_timeout, 0) : undefined,
     maxStreamDurationMs: maxStreamDuration?.max_stream_duration
       ? durationMs(maxStreamDuration.max_stream_duration, 0)
+      : undefined,
+    grpcTimeoutHeaderMaxMs: maxStreamDuration?.grpc_timeout_header_max
+      ? durationMs(maxStreamDuration.grpc_timeout_header_max, 0)
       : undefined,
     retryPolicy,
     mirrorPolicies,

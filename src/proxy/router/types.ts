@@ -68,6 +68,11 @@ export interface ForwardAction {
   readonly idleTimeoutMs: number | undefined;
   /** max_stream_duration.max_stream_duration: replaces the HCM's for this stream (0 disables); undefined keeps it. */
   readonly maxStreamDurationMs: number | undefined;
+  /**
+   * max_stream_duration.grpc_timeout_header_max: when set, a request's `grpc-timeout` header
+   * becomes its max stream duration, capped at this value (0: no cap).
+   */
+  readonly grpcTimeoutHeaderMaxMs: number | undefined;
   /** The route's retry_policy; when undefined the virtual host's applies. */
   readonly retryPolicy: CompiledRetryPolicy | undefined;
   /** The route's request_mirror_policies; when empty the virtual host's (then the route config's) apply. */

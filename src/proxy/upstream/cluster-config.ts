@@ -142,10 +142,22 @@ function parseProtocolOptions(
     checkSupported(
       HTTP_PROTOCOL_OPTIONS_TYPE,
       options,
-      ['common_http_protocol_options', 'explicit_http_config'],
+      ['common_http_protocol_options', 'explicit_http_config', 'use_downstream_protocol_config'],
       at,
       errors,
     );
+    const downstream = options.use_downstream_protocol_config;
+    if (downstream) {
+      // "Use the downstream's protocol": Skein's downstream is always HTTP/1.x, so this is
+      // HTTP/1.1 upstream; the HTTP/2 options would only apply to HTTP/2 downstreams.
+      checkSupported(
+        'envoy.extensions.upstreams.http.v3.HttpProtocolOptions.UseDownstreamHttpConfig',
+        downstream,
+        ['http_protocol_options', 'http2_protocol_options'],
+        [...at, 'use_downstream_protocol_config'],
+        errors,
+      );
+    }
     const explicit = options.explicit_http_config;
     if (explicit) {
       // Skein's upstream codec speaks HTTP/1.1 only.
