@@ -11,35 +11,23 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
-  admin,
   get,
   httpBootstrap,
   type RawResponse,
-  type RunningProxy,
   routes,
   startProxy,
   startUpstream,
   staticCluster,
   type Upstream,
+  stat,
+  waitFor,
 } from '../support/proxy-harness.js';
 
 const FILE_LOG = 'type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog';
 const HTTP_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
 const OVERFLOW_BODY = 'upstream connect error or disconnect/reset before headers. reset reason: overflow';
 
-async function stat(proxy: RunningProxy, name: string): Promise<number> {
-  const { body } = await admin(proxy.adminPort, `/stats?filter=${encodeURIComponent(`^${name}$`)}`);
-  const line = body.split('\n').find((l) => l.startsWith(`${name}: `));
-  return line === undefined ? Number.NaN : Number(line.slice(name.length + 2));
-}
 
-async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 /** `total` requests from `clients` concurrent clients, each sending one after another (fortio -c -n). */
 async function load(port: number, clients: number, total: number): Promise<RawResponse[]> {

@@ -13,7 +13,6 @@ import { ProxyServer } from '../../src/proxy/server.js';
 import type { Cluster__Output } from '../../src/xds/generated/envoy/config/cluster/v3/Cluster.js';
 import { decodeProtoJson } from '../../src/xds/proto-json.js';
 import {
-  admin,
   freePort,
   get,
   httpBootstrap,
@@ -23,21 +22,11 @@ import {
   startUpstream,
   staticCluster,
   type Upstream,
+  stat,
+  waitFor,
 } from '../support/proxy-harness.js';
 
-async function stat(proxy: RunningProxy, name: string): Promise<number> {
-  const { body } = await admin(proxy.adminPort, `/stats?filter=${encodeURIComponent(`^${name}$`)}`);
-  const line = body.split('\n').find((l) => l.startsWith(`${name}: `));
-  return line === undefined ? Number.NaN : Number(line.slice(name.length + 2));
-}
 
-async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Host } from '../../src/proxy/upstream/cluster-manager.js';
 import {
-  admin,
   freePort,
   get,
   httpBootstrap,
@@ -19,21 +18,11 @@ import {
   startUpstream,
   staticCluster,
   type Upstream,
+  stat,
+  waitFor,
 } from '../support/proxy-harness.js';
 
-async function stat(proxy: RunningProxy, name: string): Promise<number> {
-  const { body } = await admin(proxy.adminPort, `/stats?filter=${encodeURIComponent(`^${name}$`)}`);
-  const line = body.split('\n').find((l) => l.startsWith(`${name}: `));
-  return line === undefined ? Number.NaN : Number(line.slice(name.length + 2));
-}
 
-async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** Which upstream answered each of `n` sequential requests. */
 async function spread(proxy: RunningProxy, n: number): Promise<Map<string, number>> {

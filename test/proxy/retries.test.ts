@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
-  admin,
   freePort,
   get,
   httpBootstrap,
@@ -19,6 +18,7 @@ import {
   type RunningProxy,
   startProxy,
   staticCluster,
+  stat,
 } from '../support/proxy-harness.js';
 
 interface Seen {
@@ -94,11 +94,6 @@ function retryRoute(prefix: string, retryPolicy: Record<string, unknown>, extra:
   return { match: { prefix }, route: { cluster: 'scripted', retry_policy: retryPolicy, ...extra } };
 }
 
-async function stat(proxy: RunningProxy, name: string): Promise<number> {
-  const { body } = await admin(proxy.adminPort, `/stats?filter=^${name.replaceAll('.', '\\.')}$`);
-  const match = new RegExp(`^${name.replaceAll('.', '\\.')}: (\\d+)$`, 'm').exec(body);
-  return match ? Number(match[1]) : 0;
-}
 
 async function post(port: number, urlPath: string, body: string): Promise<ReturnType<typeof parseRawResponse>> {
   const raw = await rawExchange(

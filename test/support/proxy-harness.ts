@@ -200,6 +200,22 @@ export async function get(
   return parsed;
 }
 
+/** One admin stat by its full name (NaN when the proxy has no such stat). */
+export async function stat(proxy: { readonly adminPort: number }, name: string): Promise<number> {
+  const { body } = await admin(proxy.adminPort, `/stats?filter=${encodeURIComponent(`^${name.replaceAll('.', '\\.')}$`)}`);
+  const line = body.split('\n').find((l) => l.startsWith(`${name}: `));
+  return line === undefined ? Number.NaN : Number(line.slice(name.length + 2));
+}
+
+/** Polls `check` until it holds; fails the test naming `what` after `timeoutMs`. */
+export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /** Admin API GET/POST returning the body text. */
 export async function admin(
   port: number,
