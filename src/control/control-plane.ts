@@ -93,13 +93,15 @@ export class ControlPlane implements XdsGenerator {
   }
 
   // --- XdsGenerator ---------------------------------------------------------------------
-  generate(connected: ConnectedProxy, typeUrl: string, request: PushRequest, _watched: WatchedNames): readonly XdsResource[] | 'unchanged' {
+  generate(connected: ConnectedProxy, typeUrl: string, request: PushRequest, watched: WatchedNames): readonly XdsResource[] | 'unchanged' {
     const proxy = this.proxyOf(connected);
     if (typeof proxy === 'string') {
       // A node id Istio would refuse: nothing to serve it (logged once per stream).
       return [];
     }
-    const resources = generate(this.current, proxy, typeUrl);
+    // Proxyless gRPC names every resource it wants (its route configs cannot be derived without the names).
+    const names = watched.wildcard ? undefined : [...watched.names];
+    const resources = generate(this.current, proxy, typeUrl, names);
     if (typeUrl === ENDPOINT_TYPE_URL && !request.full && request.edsUpdates) {
       const changed = request.edsUpdates;
       return resources.filter((r) => changed.has(hostnameOfCluster(r.name)));

@@ -12,9 +12,17 @@ import { fileURLToPath } from 'node:url';
 export const SKEIN_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/skein.js');
 
 const live = new Set<ChildProcess>();
-process.once('exit', () => {
+const killLive = (): void => {
   for (const child of live) child.kill('SIGKILL');
-});
+};
+process.once('exit', killLive);
+// A test process stopped by a signal runs no 'exit' handlers: kill the children, then die of the same signal.
+for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    killLive();
+    process.kill(process.pid, signal);
+  });
+}
 
 const MAX_OUTPUT = 256 * 1024;
 
