@@ -1,279 +1,218 @@
 /**
- * `node dist/bench/control-plane.js [--proxies=10,1000] [--changes=5]`: push convergence and
- * bytes of Skein's xDS server (issue 5's control-plane targets).
+ * `npm run bench:control-plane [-- --services=1000 --proxies=10,1000,2000 …]`: Skein's real
+ * control plane (config loader → snapshot → translation → ADS) against simulated Envoy
+ * sidecars, for issue 5's targets: push convergence, control-plane memory and CPU, bytes per
+ * proxy, SotW and delta.
  *
- * Method: the xDS server runs in this process with istiod's defaults (debounce 100 ms quiet /
- * 10 s max, 100 concurrent pushes) and a synthetic sidecar config (100 services: 100 clusters,
- * 100 ClusterLoadAssignments × 5 endpoints, one listener, one route config with 100 virtual
- * hosts × 10 header-matched routes). Simulated proxies run in one child process
- * (bench/xds-sim-clients.ts), one gRPC connection and ADS stream each, and ACK at once.
- * A change is made and `pushAll` called at t0; a proxy's convergence is the wall time of its
- * last ACK after t0, so it includes the debounce, the push and the proxy's receive/ACK path.
- * Bytes are gRPC message bytes received per proxy. Each proxy count runs for SotW and delta;
- * every change kind is repeated `--changes` times and percentiles pool all repetitions.
+ * Each (proxy count, protocol) runs in its own process (cp-worker.ts), in its own process
+ * group with its simulated proxies, one after the other; the report is written to
+ * bench/results/<date>-control-plane.md (+ .raw.json, gitignored). A run that fails or
+ * overruns is reported as "not run: <reason>" and the others still run. Children are killed on
+ * exit, error and Ctrl-C (cleanup.ts).
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { XdsGenerator, XdsResource } from '../src/control/generator.js';
-import type { PushRequest } from '../src/control/push-request.js';
-import { XdsServer } from '../src/control/xds-server.js';
-import { CLUSTER_TYPE_URL, ENDPOINT_TYPE_URL, LISTENER_TYPE_URL, ROUTE_TYPE_URL } from '../src/xds/type-urls.js';
+import { installCleanupHandlers, signalGroup, trackGroup, untrackGroup } from './cleanup.js';
+import { buildMesh, type Isolation, maxProxies } from './cp-mesh.js';
+import { renderControlPlaneReport } from './cp-report.js';
+import type { ControlPlaneBenchRun, RunConfig, RunOutcome, WorkerResult, XdsProtocol } from './cp-results.js';
+import { startForeignLoadWindow } from './foreign-load.js';
+import { collectMachineFacts } from './machine.js';
 
-const SERVICES = 100;
-const ENDPOINTS = 5;
-const ROUTES_PER_HOST = 10;
 const here = path.dirname(fileURLToPath(import.meta.url));
-const wallNow = () => performance.timeOrigin + performance.now();
+const REPO_ROOT = path.resolve(here, '../..');
+/** A run that takes longer than this is killed and reported as not run. */
+const RUN_TIMEOUT_MS = 15 * 60_000;
 
-const clusterName = (i: number) => `outbound|9080||svc-${i}.bench.svc.cluster.local`;
+const DEFAULTS = { services: 1000, namespaces: 10, proxies: [10, 1000, 2000], protocols: ['sotw', 'delta'] as XdsProtocol[] };
 
-/** The synthetic mesh; resources are shared objects, replaced (never mutated) on change. */
-class BenchGenerator implements XdsGenerator {
-  readonly typeUrls = [CLUSTER_TYPE_URL, ENDPOINT_TYPE_URL, LISTENER_TYPE_URL, ROUTE_TYPE_URL];
-  clusters: XdsResource[] = [];
-  endpoints: XdsResource[] = [];
-  listeners: XdsResource[] = [];
-  routes: XdsResource[] = [];
-  private routeRevision = 0;
+const USAGE = `usage: node dist/bench/control-plane.js [options]
+  --services=1000          services in the mesh (2 % in namespace "shared", the rest over --namespaces)
+  --namespaces=10          application namespaces
+  --proxies=10,1000,2000   simulated sidecars, one run per count (at most 4 × services)
+  --protocols=sotw,delta   ADS variants to measure
+  --changes=N              changes of each kind per run (default 5, and 1 at 1,000+ proxies,
+                           where one change already yields 1,000+ samples)
+  --client-processes=N     processes the simulated proxies are split over (default 1, 2 at 1,000+)
+  --isolation=namespace    a Sidecar per namespace (./* + shared/*), as Istio's load test; "none": every
+                           proxy sees every service (config ~10× larger)
+  --heap-mb=12288          --max-old-space-size of the control-plane process (Node's default, ~4 GiB here,
+                           is too small for 2,000 proxies)
+`;
 
-  constructor() {
-    for (let i = 0; i < SERVICES; i++) {
-      const name = clusterName(i);
-      this.clusters.push({
-        name,
-        resource: {
-          name,
-          type: 'EDS',
-          connect_timeout: '10s',
-          eds_cluster_config: { eds_config: { ads: {}, resource_api_version: 'V3' }, service_name: name },
-          circuit_breakers: { thresholds: [{ max_connections: 4294967295, max_requests: 4294967295 }] },
-        },
-      });
-      this.endpoints.push(this.assignment(i, ENDPOINTS));
-    }
-    this.listeners.push({
-      name: '0.0.0.0_9080',
-      resource: {
-        name: '0.0.0.0_9080',
-        address: { socket_address: { address: '0.0.0.0', port_value: 9080 } },
-        filter_chains: [
-          {
-            filters: [
-              {
-                name: 'envoy.filters.network.http_connection_manager',
-                typed_config: {
-                  '@type':
-                    'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
-                  stat_prefix: 'outbound_0.0.0.0_9080',
-                  rds: { route_config_name: '9080', config_source: { ads: {}, resource_api_version: 'V3' } },
-                  http_filters: [
-                    {
-                      name: 'envoy.filters.http.router',
-                      typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' },
-                    },
-                  ],
-                },
-              },
-            ],
-          },
-        ],
-      },
-    });
-    this.changeRoutes();
-  }
-
-  assignment(service: number, count: number): XdsResource {
-    const name = clusterName(service);
-    return {
-      name,
-      resource: {
-        cluster_name: name,
-        endpoints: [
-          {
-            locality: { region: 'bench', zone: 'bench-a' },
-            lb_endpoints: Array.from({ length: count }, (_, j) => ({
-              endpoint: { address: { socket_address: { address: `10.${service}.0.${j + 1}`, port_value: 9080 } } },
-              health_status: 'HEALTHY',
-              load_balancing_weight: 1,
-            })),
-          },
-        ],
-      },
-    };
-  }
-
-  /** A route change: one route's timeout differs in each revision. */
-  changeRoutes(): void {
-    const revision = ++this.routeRevision;
-    const virtual_hosts = Array.from({ length: SERVICES }, (_, i) => ({
-      name: `svc-${i}.bench.svc.cluster.local:9080`,
-      domains: [`svc-${i}`, `svc-${i}.bench`, `svc-${i}.bench.svc.cluster.local`, `svc-${i}:9080`],
-      routes: Array.from({ length: ROUTES_PER_HOST }, (_, r) => ({
-        match: { prefix: `/r${r}`, headers: [{ name: 'x-version', string_match: { exact: `v${r}` } }] },
-        route: { cluster: clusterName(i), timeout: i === 0 && r === 0 ? `${revision}s` : '0s' },
-      })),
-    }));
-    this.routes = [{ name: '9080', resource: { name: '9080', virtual_hosts } }];
-  }
-
-  generate(_proxy: unknown, typeUrl: string, request: PushRequest): XdsResource[] {
-    switch (typeUrl) {
-      case CLUSTER_TYPE_URL:
-        return this.clusters;
-      case ENDPOINT_TYPE_URL:
-        return !request.full && request.edsUpdates
-          ? this.endpoints.filter((e) => request.edsUpdates!.has(e.name))
-          : this.endpoints;
-      case LISTENER_TYPE_URL:
-        return this.listeners;
-      default:
-        return this.routes;
-    }
-  }
+interface Options {
+  services: number;
+  namespaces: number;
+  proxies: number[];
+  protocols: XdsProtocol[];
+  changes: number | undefined;
+  clientProcesses: number | undefined;
+  isolation: Isolation;
+  heapMb: number;
 }
 
-interface Figures {
-  proxies: number;
-  protocol: 'sotw' | 'delta';
-  initialBytesPerProxy: number;
-  route: { convergenceMs: number[]; bytesPerProxy: number };
-  endpoint: { convergenceMs: number[]; bytesPerProxy: number };
+function positive(arg: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${arg}: want a positive integer, got ${JSON.stringify(value)}`);
+  return n;
 }
 
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-}
-
-async function measure(proxies: number, protocol: 'sotw' | 'delta', changes: number, namesFile: string): Promise<Figures> {
-  const generator = new BenchGenerator();
-  const server = new XdsServer({ generator, log: { info() {}, warn: (m) => process.stderr.write(`${m}\n`) } });
-  const port = await server.listen(0, '127.0.0.1');
-  const child = spawn(process.execPath, [path.join(here, 'xds-sim-clients.js'), String(port), String(proxies), protocol, namesFile], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout! });
-  const waiting: ((line: string) => void)[] = [];
-  lines.on('line', (line) => waiting.shift()?.(line));
-  const nextLine = () => new Promise<string>((resolve) => waiting.push(resolve));
-  const ask = async (command: string) => {
-    const reply = nextLine();
-    child.stdin!.write(`${command}\n`);
-    return reply;
+function parseArgs(argv: readonly string[]): Options {
+  const options: Options = {
+    ...DEFAULTS,
+    proxies: [...DEFAULTS.proxies],
+    protocols: [...DEFAULTS.protocols],
+    changes: undefined,
+    clientProcesses: undefined,
+    isolation: 'namespace',
+    heapMb: 12288,
   };
-  try {
-    if ((await nextLine()) !== 'ready') throw new Error('simulated proxies did not start');
-    const initial = JSON.parse(await ask('report')) as { bytes: number[] };
-    const run = async (change: () => PushRequest) => {
-      const convergence: number[] = [];
-      let bytes = 0;
-      for (let i = 0; i < changes; i++) {
-        await ask('mark');
-        const before = new Map(server.connections().map((c) => [c, [...c.watched.values()].map((w) => w.nonceSent)]));
-        const t0 = wallNow();
-        server.pushAll(change());
-        await converged(server, before);
-        const report = JSON.parse(await ask('report')) as { acks: number[]; bytes: number[] };
-        for (const ack of report.acks) convergence.push(ack - t0);
-        bytes += report.bytes.reduce((a, b) => a + b, 0) / proxies;
+  for (const arg of argv) {
+    const [name, value = ''] = arg.split('=', 2) as [string, string?];
+    switch (name) {
+      case '--services':
+        options.services = positive(name, value);
+        break;
+      case '--namespaces':
+        options.namespaces = positive(name, value);
+        break;
+      case '--proxies':
+        options.proxies = value.split(',').map((v) => positive(name, v)).sort((a, b) => a - b);
+        break;
+      case '--protocols':
+        options.protocols = value.split(',').map((v) => {
+          if (v !== 'sotw' && v !== 'delta') throw new Error(`--protocols: unknown ${JSON.stringify(v)} (sotw, delta)`);
+          return v;
+        });
+        break;
+      case '--changes':
+        options.changes = positive(name, value);
+        break;
+      case '--client-processes':
+        options.clientProcesses = positive(name, value);
+        break;
+      case '--isolation':
+        if (value !== 'namespace' && value !== 'none') throw new Error('--isolation: namespace or none');
+        options.isolation = value;
+        break;
+      case '--heap-mb':
+        options.heapMb = positive(name, value);
+        break;
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE);
+        process.exit(0);
+        break;
+      default:
+        throw new Error(`unknown argument ${arg}\n${USAGE}`);
+    }
+  }
+  return options;
+}
+
+function log(line: string): void {
+  process.stderr.write(`[cp-bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+}
+
+/** Runs one measurement in its own process group; resolves with its result or the reason it has none. */
+function runWorker(config: RunConfig): Promise<RunOutcome> {
+  const foreign = startForeignLoadWindow([]);
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const args = [`--max-old-space-size=${config.heapMb}`, path.join(here, 'cp-worker.js'), JSON.stringify(config)];
+    const child = spawn(process.execPath, args, {
+      detached: true,
+      // Its stdin stays open while we live: the worker exits when it closes.
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    const pid = child.pid!;
+    trackGroup(pid);
+    let stdout = '';
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      signalGroup(pid, 'SIGKILL');
+    }, RUN_TIMEOUT_MS);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      // The worker's simulated proxies are in its group: make sure none outlives it.
+      signalGroup(pid, 'SIGKILL');
+      untrackGroup(pid);
+      const base = { config, foreignLoad: foreign(), wallSeconds: (Date.now() - started) / 1000 };
+      const last = stdout.trim().split('\n').at(-1) ?? '';
+      let parsed: Partial<WorkerResult> & { error?: string } = {};
+      try {
+        parsed = JSON.parse(last) as typeof parsed;
+      } catch {
+        // no result line: reported below
       }
-      return { convergenceMs: convergence, bytesPerProxy: bytes / changes };
-    };
-    let endpointRevision = 0;
-    const endpoint = await run(() => {
-      const service = endpointRevision++ % SERVICES;
-      generator.endpoints[service] = generator.assignment(service, ENDPOINTS + 1 + (endpointRevision % 2));
-      return { full: false, reason: ['endpoint'], edsUpdates: new Set([clusterName(service)]) };
+      if (timedOut) resolve({ ...base, error: `killed after ${RUN_TIMEOUT_MS / 60_000} min` });
+      else if (parsed.error) resolve({ ...base, error: parsed.error });
+      else if (code === 0 && parsed.config) resolve({ ...base, result: parsed as WorkerResult });
+      else resolve({ ...base, error: `worker exited with ${code ?? signal} and no result` });
     });
-    const route = await run(() => {
-      generator.changeRoutes();
-      return { full: true, reason: ['config'] };
-    });
-    return {
-      proxies,
-      protocol,
-      initialBytesPerProxy: initial.bytes.reduce((a, b) => a + b, 0) / proxies,
-      route,
-      endpoint,
-    };
-  } finally {
-    child.stdin!.write('exit\n');
-    await new Promise((resolve) => child.once('exit', resolve));
-    await server.stop();
-  }
+  });
 }
 
-/** Every proxy has been sent something new since `before` and has ACKed everything. */
-async function converged(server: XdsServer, before: Map<unknown, (string | undefined)[]>): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const done = server.connections().every((c) => {
-      const watched = [...c.watched.values()];
-      const previous = before.get(c) ?? [];
-      return watched.some((w, i) => w.nonceSent !== previous[i]) && watched.every((w) => w.state === 'SYNCED');
-    });
-    if (done) return;
-    if (Date.now() > deadline) throw new Error('proxies did not converge within 60 s');
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
-
-function report(all: Figures[], changes: number): string {
-  const ms = (v: number) => `${v.toFixed(1)} ms`;
-  const kb = (v: number) => `${(v / 1024).toFixed(1)} KiB`;
-  const rows = all.flatMap((f) =>
-    (['endpoint', 'route'] as const).map(
-      (kind) =>
-        `| ${f.proxies} | ${f.protocol} | ${kind === 'endpoint' ? 'endpoint change (EDS push)' : 'route change (full push)'} | ${ms(percentile(f[kind].convergenceMs, 50))} | ${ms(percentile(f[kind].convergenceMs, 90))} | ${ms(Math.max(...f[kind].convergenceMs))} | ${kb(f[kind].bytesPerProxy)} | ${kb(f.initialBytesPerProxy)} |`,
-    ),
+function isDefaultSize(options: Options): boolean {
+  return (
+    options.services === DEFAULTS.services &&
+    options.namespaces === DEFAULTS.namespaces &&
+    options.proxies.join(',') === DEFAULTS.proxies.join(',') &&
+    options.protocols.join(',') === DEFAULTS.protocols.join(',') &&
+    options.isolation === 'namespace'
   );
-  return [
-    `# Control plane: push convergence and bytes (${new Date().toISOString().slice(0, 10)})`,
-    '',
-    `Method: see bench/control-plane.ts. xDS server in-process with istiod defaults (debounce 100 ms), ` +
-      `simulated proxies in one child process on the same 2-vCPU machine; ${SERVICES} services, ` +
-      `${ENDPOINTS} endpoints each, ${SERVICES}×${ROUTES_PER_HOST} routes; ${changes} changes per kind, ` +
-      'percentiles over all proxies of all changes. Convergence = change → proxy ACK, including the 100 ms debounce.',
-    '',
-    '| proxies | protocol | change | p50 | p90 | max | bytes/proxy | initial config bytes/proxy |',
-    '|---|---|---|---|---|---|---|---|',
-    ...rows,
-    '',
-    'Targets (issue 5): p90 < 100 ms at 10 proxies, < 1 s at 1,000 proxies (config change → last ACK).',
-    '',
-  ].join('\n');
 }
 
 async function main(): Promise<void> {
-  let proxyCounts = [10, 1000];
-  let changes = 5;
-  for (const arg of process.argv.slice(2)) {
-    if (arg.startsWith('--proxies=')) proxyCounts = arg.slice(10).split(',').map(Number);
-    else if (arg.startsWith('--changes=')) changes = Number(arg.slice(10));
-    else throw new Error(`unknown argument ${arg}; usage: control-plane.js [--proxies=10,1000] [--changes=5]`);
-  }
-  const dir = mkdtempSync(path.join(tmpdir(), 'skein-cp-bench-'));
-  const namesFile = path.join(dir, 'names.json');
-  writeFileSync(namesFile, JSON.stringify({ clusters: Array.from({ length: SERVICES }, (_, i) => clusterName(i)), routes: ['9080'] }));
-  const all: Figures[] = [];
-  for (const proxies of proxyCounts) {
-    for (const protocol of ['sotw', 'delta'] as const) {
-      process.stderr.write(`[bench] ${proxies} proxies, ${protocol}\n`);
-      all.push(await measure(proxies, protocol, changes, namesFile));
+  const argv = process.argv.slice(2);
+  const options = parseArgs(argv);
+  installCleanupHandlers();
+  const mesh = buildMesh(options);
+  const tooMany = options.proxies.filter((p) => p > maxProxies(mesh));
+  if (tooMany.length > 0) throw new Error(`--proxies=${tooMany.join(',')}: at most ${maxProxies(mesh)} for ${options.services} services`);
+  const startedAt = new Date().toISOString();
+  const t0 = Date.now();
+  const runs: RunOutcome[] = [];
+  for (const proxies of options.proxies) {
+    for (const protocol of options.protocols) {
+      const config: RunConfig = {
+        services: options.services,
+        namespaces: options.namespaces,
+        isolation: options.isolation,
+        proxies,
+        protocol,
+        changes: options.changes ?? (proxies >= 1000 ? 1 : 5),
+        clientProcesses: options.clientProcesses ?? (proxies >= 1000 ? 2 : 1),
+        heapMb: options.heapMb,
+      };
+      log(`run: ${proxies} proxies, ${protocol}, ${config.changes} changes per kind, ${config.clientProcesses} client process(es)`);
+      const outcome = await runWorker(config);
+      if (outcome.error) log(`not run: ${outcome.error}`);
+      runs.push(outcome);
     }
   }
-  const text = report(all, changes);
-  const results = path.resolve(here, '../../bench/results');
-  mkdirSync(results, { recursive: true });
-  const base = path.join(results, `${new Date().toISOString().slice(0, 10)}-control-plane`);
-  writeFileSync(`${base}.md`, text);
-  writeFileSync(`${base}.raw.json`, JSON.stringify(all));
-  process.stdout.write(text);
+  const run: ControlPlaneBenchRun = {
+    startedAt,
+    wallSeconds: (Date.now() - t0) / 1000,
+    command: `npm run bench:control-plane${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`,
+    machine: collectMachineFacts(),
+    runs,
+  };
+  const markdown = renderControlPlaneReport(run);
+  const dir = path.join(REPO_ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const base = path.join(dir, `${startedAt.slice(0, 10)}-control-plane${isDefaultSize(options) ? '' : '-custom'}`);
+  writeFileSync(`${base}.md`, markdown);
+  writeFileSync(`${base}.raw.json`, `${JSON.stringify(run, null, 2)}\n`);
+  process.stdout.write(markdown);
+  log(`report: ${path.relative(REPO_ROOT, base)}.md`);
 }
 
 await main();

@@ -87,7 +87,7 @@ function vipOf(index: number): string {
 
 /** Pod IPs in 127.16.0.0/12: n ≥ 1 → 127.(16 + n/65536).(n/256 % 256).(n % 256). */
 export function podIp(n: number): string {
-  if (!Number.isInteger(n) || n < 1 || n >= 16 * 65536) throw new Error(`pod number ${n} out of range`);
+  if (!Number.isInteger(n) || n < 1 || n >= 16 * 65536) throw new RangeError(`pod number ${n} out of range`);
   return `127.${16 + (n >> 16)}.${(n >> 8) & 255}.${n & 255}`;
 }
 

@@ -1,102 +1,193 @@
 /**
- * Child process of bench/control-plane.ts: N simulated proxies, each its own gRPC connection
- * and ADS stream (SotW or delta), subscribing the way Envoy does (CDS and LDS wildcard, then
- * EDS and RDS by name) and ACKing every response at once. It counts the bytes each proxy
- * receives and when it sent its last ACK, and answers the parent on stdin/stdout:
- *   → "mark"   start a measurement window (reset bytes and ACK times)
- *   → "report" print {"acks":[wall ms per proxy],"bytes":[per proxy],"responses":n}
- * It prints "ready" once every proxy has ACKed its first CDS, EDS, LDS and RDS responses.
- * Usage: node dist/bench/xds-sim-clients.js PORT COUNT sotw|delta NAMES_JSON_FILE
+ * Child process of the control-plane benchmark: simulated sidecars, each its own gRPC channel
+ * (HTTP/2 connection) and ADS stream, SotW or delta, driven by `SimEnvoy` (xds-sim-envoy.ts):
+ * Envoy's subscription order, names derived from the clusters and listeners received, every
+ * response ACKed at once. Nothing is applied beyond that: no listener binds, no connection to
+ * an endpoint is made.
+ *
+ * Control, one JSON object per line:
+ *   stdin  {"cmd":"init","port":N,"protocol":"sotw"|"delta","proxies":[SimProxySpec…]}
+ *          {"cmd":"go"}      open every stream at once (a control-plane restart's thundering herd)
+ *          {"cmd":"mark"}    start a measurement window: zero the byte and response counters
+ *          {"cmd":"report"}  counters of the window, CPU and memory of this process
+ *          {"cmd":"exit"}
+ *   stdout {"event":"loaded"} {"event":"ready"} {"event":"marked","cpuMicros":N} {"event":"report",…}
+ * The process exits when its stdin closes, so it never outlives the benchmark.
+ * Usage: node dist/bench/xds-sim-clients.js
  */
-import { readFileSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import * as grpc from '@grpc/grpc-js';
 import { adsServiceDefinition } from '../src/xds/ads-service.js';
+import { lookupMessage } from '../src/xds/protos.js';
 import { CLUSTER_TYPE_URL, ENDPOINT_TYPE_URL, LISTENER_TYPE_URL, ROUTE_TYPE_URL } from '../src/xds/type-urls.js';
+import type { SimProxySpec } from './cp-mesh.js';
+import { type RawResponse, ResourceDigests, SimEnvoy, type SimNode } from './xds-sim-envoy.js';
 
-const [portArg, countArg, protocol, namesFile] = process.argv.slice(2);
-const { clusters, routes } = JSON.parse(readFileSync(namesFile!, 'utf8')) as { clusters: string[]; routes: string[] };
-const wallNow = () => performance.timeOrigin + performance.now();
+const TYPE_KEYS: Record<string, 'cds' | 'eds' | 'lds' | 'rds'> = {
+  [CLUSTER_TYPE_URL]: 'cds',
+  [ENDPOINT_TYPE_URL]: 'eds',
+  [LISTENER_TYPE_URL]: 'lds',
+  [ROUTE_TYPE_URL]: 'rds',
+};
 
-interface SimProxy {
-  bytes: number;
-  lastAck: number;
-  initial: Set<string>;
+/** The answer to `report` (imported by the benchmark as a type only: importing this module runs it). */
+export interface ClientReport {
+  event: 'report';
+  /** gRPC message bytes received per proxy in the window, in proxy order. */
+  bytes: number[];
+  /** Totals of the window by type. */
+  byType: { cds: number; eds: number; lds: number; rds: number };
+  responses: number;
+  streamErrors: number;
+  synced: number;
+  /** Cluster and listener resources decoded (not served from the by-bytes cache) since start. */
+  decoded: number;
+  /** process.cpuUsage() of this process, microseconds, since it started. */
+  cpuMicros: number;
+  rss: number;
 }
 
-type Duplex = grpc.ClientDuplexStream<object, { type_url: string; nonce: string; version_info?: string }>;
+interface Received {
+  readonly size: number;
+  readonly message: RawResponse;
+}
 
-function clientFor(proxy: SimProxy): grpc.Client & Record<string, () => Duplex> {
-  // A definition per proxy so the response deserializer can count that proxy's bytes.
-  const definition: Record<string, grpc.MethodDefinition<object, object>> = {};
+type AdsCall = grpc.ClientDuplexStream<object, Received>;
+type AdsClient = grpc.Client & Record<'StreamAggregatedResources' | 'DeltaAggregatedResources', () => AdsCall>;
+
+/** The ADS definition with responses decoded lazily as raw protobufjs messages, tagged with their size. */
+function clientConstructor(): new (address: string, credentials: grpc.ChannelCredentials, options: object) => AdsClient {
+  const definition: Record<string, grpc.MethodDefinition<object, Received>> = {};
   for (const [name, method] of Object.entries(adsServiceDefinition() as unknown as Record<string, grpc.MethodDefinition<object, object>>)) {
+    const type = lookupMessage(
+      name === 'DeltaAggregatedResources'
+        ? 'envoy.service.discovery.v3.DeltaDiscoveryResponse'
+        : 'envoy.service.discovery.v3.DiscoveryResponse',
+    )!;
     definition[name] = {
       ...method,
-      responseDeserialize: (bytes: Buffer) => {
-        proxy.bytes += bytes.length;
-        return method.responseDeserialize(bytes);
-      },
+      responseDeserialize: (bytes: Buffer) => ({ size: bytes.length, message: type.decode(bytes) as unknown as RawResponse }),
     };
   }
-  const Client = grpc.makeGenericClientConstructor(definition, 'AggregatedDiscoveryService');
-  // A local subchannel pool gives every simulated proxy its own HTTP/2 connection, as real proxies have.
-  return new Client(`127.0.0.1:${portArg}`, grpc.credentials.createInsecure(), {
-    'grpc.use_local_subchannel_pool': 1,
-  }) as unknown as grpc.Client & Record<string, () => Duplex>;
+  return grpc.makeGenericClientConstructor(definition, 'AggregatedDiscoveryService') as unknown as new (
+    address: string,
+    credentials: grpc.ChannelCredentials,
+    options: object,
+  ) => AdsClient;
 }
 
-const proxies: SimProxy[] = [];
-let ready = 0;
-
-function start(index: number): void {
-  const proxy: SimProxy = { bytes: 0, lastAck: 0, initial: new Set() };
-  proxies.push(proxy);
-  const node = { id: `sidecar~10.9.${index >> 8}.${index & 255}~bench-${index}.bench~bench.svc.cluster.local`, cluster: 'bench' };
-  const delta = protocol === 'delta';
-  const call = clientFor(proxy)[delta ? 'DeltaAggregatedResources' : 'StreamAggregatedResources']!();
-  const namesOf: Record<string, string[]> = { [CLUSTER_TYPE_URL]: [], [LISTENER_TYPE_URL]: [] };
-  const request = (typeUrl: string, names: string[], nonce = '', version = '') =>
-    delta
-      ? { type_url: typeUrl, resource_names_subscribe: nonce ? [] : names, response_nonce: nonce }
-      : { type_url: typeUrl, resource_names: names, response_nonce: nonce, version_info: version };
-  call.on('data', (response) => {
-    call.write(request(response.type_url, namesOf[response.type_url] ?? [], response.nonce, response.version_info));
-    proxy.lastAck = wallNow();
-    if (proxy.initial.has(response.type_url)) return;
-    proxy.initial.add(response.type_url);
-    if (response.type_url === CLUSTER_TYPE_URL) {
-      namesOf[ENDPOINT_TYPE_URL] = clusters;
-      call.write(request(ENDPOINT_TYPE_URL, clusters));
-    } else if (response.type_url === LISTENER_TYPE_URL) {
-      namesOf[ROUTE_TYPE_URL] = routes;
-      call.write(request(ROUTE_TYPE_URL, routes));
-    }
-    if (proxy.initial.size === 4 && ++ready === proxies.length && proxies.length === Number(countArg)) {
-      process.stdout.write('ready\n');
-    }
-  });
-  call.on('error', (err: Error) => {
-    process.stderr.write(`sim proxy ${index}: ${err.message}\n`);
-  });
-  call.write({ node, ...request(CLUSTER_TYPE_URL, []) });
-  call.write(request(LISTENER_TYPE_URL, []));
-}
-
-for (let i = 0; i < Number(countArg); i++) start(i);
-
-createInterface({ input: process.stdin }).on('line', (line) => {
-  if (line === 'mark') {
-    for (const proxy of proxies) {
-      proxy.bytes = 0;
-      proxy.lastAck = 0;
-    }
-    process.stdout.write('marked\n');
-  } else if (line === 'report') {
-    process.stdout.write(
-      `${JSON.stringify({ acks: proxies.map((p) => p.lastAck), bytes: proxies.map((p) => p.bytes) })}\n`,
-    );
-  } else if (line === 'exit') {
-    process.exit(0);
+/** JSON → google.protobuf.Struct in protobufjs's input form. */
+function toStruct(json: Readonly<Record<string, unknown>>): object {
+  const fields: Record<string, object> = {};
+  for (const [key, value] of Object.entries(json)) {
+    if (typeof value === 'string') fields[key] = { stringValue: value };
+    else if (value && typeof value === 'object') fields[key] = { structValue: toStruct(value as Record<string, unknown>) };
   }
-});
+  return { fields };
+}
+
+interface Sim {
+  readonly envoy: SimEnvoy;
+  bytes: number;
+}
+
+function cpuMicros(): number {
+  const cpu = process.cpuUsage();
+  return cpu.user + cpu.system;
+}
+
+function send(event: object): void {
+  process.stdout.write(`${JSON.stringify(event)}\n`);
+}
+
+function main(): void {
+  const digests = new ResourceDigests();
+  const sims: Sim[] = [];
+  const clients: AdsClient[] = [];
+  const byType = { cds: 0, eds: 0, lds: 0, rds: 0 };
+  let responses = 0;
+  let streamErrors = 0;
+  let readyAnnounced = false;
+  let init: { port: number; protocol: 'sotw' | 'delta'; proxies: SimProxySpec[] } | undefined;
+
+  const checkReady = () => {
+    if (readyAnnounced || !sims.every((s) => s.envoy.synced)) return;
+    readyAnnounced = true;
+    send({ event: 'ready' });
+  };
+
+  const open = () => {
+    const { port, protocol, proxies } = init!;
+    const Client = clientConstructor();
+    for (const spec of proxies) {
+      const node: SimNode = { id: spec.id, cluster: spec.cluster, metadata: toStruct(spec.metadata), user_agent_name: 'envoy' };
+      const sim: Sim = { envoy: new SimEnvoy(protocol, node, digests), bytes: 0 };
+      sims.push(sim);
+      // A local subchannel pool gives every proxy its own HTTP/2 connection, as real sidecars have;
+      // Envoy has no 4 MiB receive cap, so neither do they.
+      const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
+        'grpc.use_local_subchannel_pool': 1,
+        'grpc.max_receive_message_length': -1,
+      });
+      clients.push(client);
+      const call = client[protocol === 'delta' ? 'DeltaAggregatedResources' : 'StreamAggregatedResources']();
+      call.on('data', ({ size, message }: Received) => {
+        sim.bytes += size;
+        responses++;
+        const key = TYPE_KEYS[message.type_url];
+        if (key) byType[key] += size;
+        const wasSynced = sim.envoy.synced;
+        for (const request of sim.envoy.onResponse(message)) call.write(request);
+        if (!wasSynced && sim.envoy.synced) checkReady();
+      });
+      call.on('error', (err: Error) => {
+        streamErrors++;
+        process.stderr.write(`sim proxy ${spec.id}: ${err.message}\n`);
+      });
+      for (const request of sim.envoy.start()) call.write(request);
+    }
+  };
+
+  const lines = createInterface({ input: process.stdin });
+  lines.on('line', (line) => {
+    const command = JSON.parse(line) as { cmd: string } & Partial<NonNullable<typeof init>>;
+    switch (command.cmd) {
+      case 'init':
+        init = { port: command.port!, protocol: command.protocol!, proxies: command.proxies! };
+        // Load the Envoy protos now, so `go` measures the streams and not this process's start.
+        lookupMessage(CLUSTER_TYPE_URL);
+        send({ event: 'loaded' });
+        break;
+      case 'go':
+        open();
+        break;
+      case 'mark':
+        for (const sim of sims) sim.bytes = 0;
+        byType.cds = byType.eds = byType.lds = byType.rds = 0;
+        responses = 0;
+        send({ event: 'marked', cpuMicros: cpuMicros() });
+        break;
+      case 'report': {
+        const report: ClientReport = {
+          event: 'report',
+          bytes: sims.map((s) => s.bytes),
+          byType: { ...byType },
+          responses,
+          streamErrors,
+          synced: sims.filter((s) => s.envoy.synced).length,
+          decoded: digests.decoded,
+          cpuMicros: cpuMicros(),
+          rss: process.memoryUsage().rss,
+        };
+        send(report);
+        break;
+      }
+      case 'exit':
+        for (const client of clients) client.close();
+        process.exit(0);
+    }
+  });
+  lines.on('close', () => process.exit(0));
+}
+
+main();

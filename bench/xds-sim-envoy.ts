@@ -197,7 +197,8 @@ export class SimEnvoy {
     if (this.protocol === 'sotw') state.held.clear();
     for (const item of response.resources) {
       if ('type_url' in item) {
-        state.held.set(nameField(item.value), derive(nameField(item.value), item.value));
+        const name = nameField(item.value);
+        state.held.set(name, derive(name, item.value));
       } else if (item.resource) {
         state.held.set(item.name, derive(item.name, item.resource.value));
       }
