@@ -20,7 +20,11 @@ import { EMPTY_LOCALITY, type Workload } from '../model/endpoint.js';
 import { protocolFromPortName } from '../model/protocol.js';
 import { proxyNodeId } from '../model/proxy.js';
 import type { Service } from '../model/service.js';
+import { KIND, sameType } from '../config/kinds.js';
+import type { ConfigChangeBatch } from '../config/store/config-store.js';
+import type { ConfigResource } from '../model/config.js';
 import { kubernetesHostname } from '../registry/hostnames.js';
+import { serviceFromKubernetes } from '../registry/kubernetes-service.js';
 import { MemoryRegistry } from '../registry/memory-registry.js';
 import { ServiceEntryRegistry } from '../registry/service-entry-registry.js';
 import { appPortFor, podName, SIDECAR_ADMIN_PORT, SIDECAR_HTTP_PROXY_PORT, workloadAddress } from './addresses.js';
@@ -70,7 +74,10 @@ export class MeshRunner {
     this.store.apply(loaded.resources.map((r) => r.resource));
     this.registry.batch(() => {
       for (const service of this.spec.services) this.registry.addService(toService(service));
+      for (const resource of this.store.list(KIND.Service)) this.addKubernetesService(resource);
     });
+    // Kubernetes Services in config (e.g. `skein apply -f bookinfo-versions.yaml`) become mesh services.
+    this.store.subscribe((batch) => this.onConfigBatch(batch));
     this.serviceEntries = new ServiceEntryRegistry(this.store);
     const controlPlane = new ControlPlane({
       store: this.store,
@@ -88,6 +95,23 @@ export class MeshRunner {
 
     this.spec.workloads.forEach((workload, index) => this.runners.push(this.runnerFor(workload, index)));
     await Promise.all(this.runners.map((runner) => runner.start()));
+  }
+
+  private onConfigBatch(batch: ConfigChangeBatch): void {
+    const services = batch.changes.filter((c) => sameType(c.type, KIND.Service));
+    if (services.length === 0) return;
+    this.registry.batch(() => {
+      for (const change of services) {
+        if (change.event === 'delete') this.registry.removeService(kubernetesHostname(change.resource.name, change.resource.namespace), change.resource.namespace);
+        else this.addKubernetesService(change.resource);
+      }
+    });
+  }
+
+  private addKubernetesService(resource: ConfigResource): void {
+    const service = serviceFromKubernetes(resource);
+    if (typeof service === 'string') this.logs.line('config', service, 'stderr');
+    else this.registry.addService(service);
   }
 
   /** Stops every workload (each: deregister, app, then sidecar drain) and then the control plane. */

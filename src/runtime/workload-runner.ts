@@ -74,8 +74,10 @@ export class WorkloadRunner {
     this.sidecar = sidecar;
     sidecar.start((info) => this.onSidecarExit(info));
     const address = this.state.address;
-    const ready = await waitFor(() => httpReady(address, this.state.adminPort, '/ready'), READY_TIMEOUT_MS, 50, this.abort.signal);
-    if (this.stopping) return;
+    // A sidecar that exits while starting (a port taken, bad flags) ends the wait at once:
+    // onSidecarExit has already marked the workload Failed.
+    const ready = await waitFor(async () => !sidecar.running || (await httpReady(address, this.state.adminPort, '/ready')), READY_TIMEOUT_MS, 50, this.abort.signal);
+    if (this.stopping || !sidecar.running) return;
     if (!ready) {
       this.log('sidecar did not become ready in time');
       this.setPhase('Failed');
@@ -95,7 +97,9 @@ export class WorkloadRunner {
     const app = this.hooks.app(this.state);
     this.app = app;
     app.start((info) => this.onAppExit(app, info));
-    const ready = await waitFor(() => this.appReady(), READY_TIMEOUT_MS, 50, this.abort.signal);
+    // An app that exits while starting ends the wait (onAppExit schedules the restart), so a
+    // crash loop does not pile up probes of earlier attempts.
+    const ready = await waitFor(async () => !app.running || (await this.appReady()), READY_TIMEOUT_MS, 50, this.abort.signal);
     if (this.stopping || this.app !== app || !app.running) return;
     if (!ready) {
       this.log('app did not become ready in time; restarting it');

@@ -14,10 +14,27 @@ async function call(api: string, method: string, pathname: string, body?: string
   return { status: response.status, json: await response.json() };
 }
 
+/** Polls the mesh API until it refuses connections (the mesh has stopped); false on timeout. */
+async function apiClosed(api: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(`http://${api}/apis/v1/workloads`, { signal: AbortSignal.timeout(1000) });
+      await response.arrayBuffer();
+    } catch (err) {
+      if ((err as Error).name !== 'TimeoutError') return true; // refused or reset: it is gone
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}
+
 async function sendConfig(mode: 'apply' | 'delete', files: string[], options: ApiOption): Promise<number> {
   const api = meshApi(options.api);
   let code = 0;
-  const inputs = files.includes('-') ? ['-'] : listConfigFiles(files);
+  // In the order given, as kubectl does (a directory's files in lexical order): the order of
+  // `apply` and `delete` decides which routes exist while subsets come and go.
+  const inputs = files.includes('-') ? ['-'] : files.flatMap((file) => listConfigFiles([file]));
   if (inputs.length === 0) throw new Error(`no .yaml, .yml or .json files in ${files.join(', ')}`);
   for (const file of inputs) {
     const text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
@@ -122,11 +139,24 @@ export const downCommand: SkeinCommand = {
       .command(this.name)
       .description(this.summary)
       .option('--api <host:port>', 'the mesh API (default: the mesh `skein up` started)')
-      .action((options: ApiOption) =>
+      .option('--timeout <seconds>', 'how long to wait for the mesh to stop', '60')
+      .action((options: ApiOption & { timeout: string }) =>
         run(async () => {
-          const { status } = await call(meshApi(options.api), 'POST', '/apis/v1/shutdown');
-          process.stdout.write(status === 202 ? 'mesh stopping\n' : `unexpected status ${status}\n`);
-          return status === 202 ? 0 : 1;
+          const api = meshApi(options.api);
+          const { status } = await call(api, 'POST', '/apis/v1/shutdown');
+          if (status !== 202) {
+            process.stdout.write(`unexpected status ${status}\n`);
+            return 1;
+          }
+          process.stdout.write('mesh stopping\n');
+          // The API closes only after every workload has stopped: returning before that would
+          // let a following `skein up` find the addresses still taken.
+          if (!(await apiClosed(api, Number(options.timeout) * 1000))) {
+            process.stderr.write(`skein: the mesh is still stopping after ${options.timeout} s\n`);
+            return 1;
+          }
+          process.stdout.write('mesh stopped\n');
+          return 0;
         }),
       );
   },

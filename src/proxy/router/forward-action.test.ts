@@ -121,9 +121,6 @@ describe('forward actions', () => {
     ]);
     assert.deepEqual(paths({ cluster: 'c', request_mirror_policies: [{}] }), ['route.request_mirror_policies.0']);
     assert.deepEqual(paths({ cluster: 'c', priority: 'HIGH' }), ['route.priority']);
-    assert.deepEqual(paths({ cluster: 'c', cluster_not_found_response_code: 'NOT_FOUND' }), [
-      'route.cluster_not_found_response_code',
-    ]);
     assert.deepEqual(paths({ cluster: 'c', hedge_policy: {} }), ['route.hedge_policy']);
     assert.deepEqual(paths({ cluster_specifier_plugin: 'p' }), ['route.cluster_specifier_plugin']);
     assert.deepEqual(paths({ cluster: '' }), ['route.cluster']);

@@ -38,6 +38,7 @@ const SUPPORTED = [
   'retry_policy',
   'request_mirror_policies',
   'max_stream_duration',
+  'cluster_not_found_response_code',
   ...DEFERRED_ROUTE_ACTION_FIELDS,
 ] as const;
 
