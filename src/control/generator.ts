@@ -14,7 +14,8 @@
  * - For a non-full push (`request.full === false`) only EDS is asked for, and the generator may
  *   return only the ClusterLoadAssignments affected by `request.edsUpdates` (absence is not
  *   removal for EDS). Return `'unchanged'` when nothing of this type changed for this proxy
- *   (Istio's "no push needed"): the server then sends nothing for the type.
+ *   (Istio's "no push needed"): the server then sends nothing for the type. A full push whose
+ *   `configsUpdated` names only kinds a type cannot depend on is such a case.
  * - The `ConnectedProxy` object is stable for the life of its stream, so a generator may cache
  *   derived state (Istio's `Proxy`, SidecarScope) in a `WeakMap` keyed by it.
  * - A generator that throws is a bug: the server logs it, counts it in

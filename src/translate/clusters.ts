@@ -4,7 +4,7 @@
  * subset, BlackHoleCluster and PassthroughCluster, an `inbound|port||` cluster per served port,
  * and InboundPassthroughCluster; gateways get the outbound clusters and BlackHoleCluster.
  */
-import type { Service, ServicePort } from '../model/index.js';
+import type { Locality, Proxy, Service, ServicePort } from '../model/index.js';
 import {
   applyConnectionPool,
   applyTrafficPolicy,
@@ -25,9 +25,14 @@ import {
   outboundClusterName,
   PASSTHROUGH_CLUSTER,
 } from './names.js';
-import { memoized, outboundClustersKey } from './memo.js';
-import type { ProxyScope, ServiceTarget } from './sidecar-scope.js';
+import type { ProxyScope, ServiceTarget, SidecarScope } from './sidecar-scope.js';
 import { adsConfigSource, typedConfig, type Json, type XdsResource } from './xds-resource.js';
+
+/** What outbound DNS clusters read from the proxy besides its SidecarScope (their load assignment and lookup family). */
+interface DnsView {
+  readonly locality: Locality;
+  readonly ipv6Only: boolean;
+}
 
 /** Istio's cleanup interval for inbound ORIGINAL_DST clusters: the largest Duration (never clean up). */
 const MAX_DURATION = '315576000000s';
@@ -45,11 +50,11 @@ function discoveryType(service: Service): string {
   }
 }
 
-/** Istio `SelectDNSLookupFamily`: V4_ONLY unless every proxy address is IPv6. */
-function dnsLookupFamily(ips: readonly string[]): string {
-  return isIpv6Only(ips) ? 'V6_ONLY' : 'V4_ONLY';
+function isDnsType(type: string): boolean {
+  return type === 'STRICT_DNS' || type === 'LOGICAL_DNS';
 }
 
+/** Istio `SelectDNSLookupFamily`: V4_ONLY unless every proxy address is IPv6. */
 function isIpv6Only(ips: readonly string[]): boolean {
   return ips.length > 0 && ips.every((ip) => ip.includes(':'));
 }
@@ -58,7 +63,7 @@ function isIpv6Only(ips: readonly string[]): boolean {
  * Endpoints of a DNS-resolved service; a ServiceEntry without endpoints resolves its own host
  * (Istio serviceentry conversion: the host is the endpoint).
  */
-function dnsEndpoints(scope: ProxyScope, service: Service, port: ServicePort, subsetLabels: Readonly<Record<string, string>> | undefined) {
+function dnsEndpoints(scope: SidecarScope, service: Service, port: ServicePort, subsetLabels: Readonly<Record<string, string>> | undefined) {
   const eps = endpointsFor(scope.push.endpointsOf(service.hostname), port, subsetLabels);
   if (eps.length > 0 || scope.push.endpointsOf(service.hostname).length > 0 || service.hostname.startsWith('*')) return eps;
   return [
@@ -79,7 +84,7 @@ function dnsEndpoints(scope: ProxyScope, service: Service, port: ServicePort, su
   ];
 }
 
-function buildOutboundCluster(scope: ProxyScope, service: Service, port: ServicePort, subset: string): Json | undefined {
+function buildOutboundCluster(scope: SidecarScope, dns: DnsView, service: Service, port: ServicePort, subset: string): Json | undefined {
   const mesh = scope.push.mesh;
   const name = outboundClusterName(service.hostname, port.port, subset);
   const rule = scope.destinationRule(service.hostname);
@@ -91,37 +96,37 @@ function buildOutboundCluster(scope: ProxyScope, service: Service, port: Service
   // A PASSTHROUGH subset becomes ORIGINAL_DST (Istio buildSubsetCluster).
   if (subset && subsetSpec?.trafficPolicy?.loadBalancer?.simple === 'PASSTHROUGH') type = 'ORIGINAL_DST';
   const cluster: Json = { name, type };
-  if (type === 'STRICT_DNS' || type === 'LOGICAL_DNS') {
+  if (isDnsType(type)) {
     const eps = dnsEndpoints(scope, service, port, subsetSpec?.labels);
     // Istio drops DNS clusters that have no endpoints.
     if (eps.length === 0) return undefined;
-    cluster.dns_lookup_family = dnsLookupFamily(scope.proxy.ipAddresses);
+    cluster.dns_lookup_family = dns.ipv6Only ? 'V6_ONLY' : 'V4_ONLY';
     cluster.dns_refresh_rate = toProtoDuration(mesh.dnsRefreshRate);
     cluster.respect_dns_ttl = true;
     const setting = effectiveLocalitySetting(policy?.loadBalancer, mesh);
     cluster.load_assignment = {
       cluster_name: name,
-      endpoints: localityLbEndpoints(eps, scope.proxy.locality, setting, policy?.outlierDetection !== undefined),
+      endpoints: localityLbEndpoints(eps, dns.locality, setting, policy?.outlierDetection !== undefined),
     };
   }
   cluster.common_lb_config = {};
   const draft: ClusterDraft = { cluster };
-  setUpstreamProtocol(draft, port.protocol, scope.proxy.type === 'sidecar');
+  setUpstreamProtocol(draft, port.protocol, scope.view.type === 'sidecar');
   applyTrafficPolicy(draft, policy, { mesh, direction: 'outbound', protocol: port.protocol });
   if (cluster.type === 'EDS') cluster.eds_cluster_config = { eds_config: adsConfigSource(), service_name: name };
   return finishCluster(draft);
 }
 
 /** The default cluster of each visible service port, followed by its DestinationRule subsets. */
-function outboundClusters(scope: ProxyScope): Json[] {
+function outboundClusters(scope: SidecarScope, dns: DnsView): Json[] {
   const out: Json[] = [];
   for (const service of scope.services) {
     for (const port of service.ports) {
       if (port.protocol === 'UDP') continue;
-      const c = buildOutboundCluster(scope, service, port, '');
+      const c = buildOutboundCluster(scope, dns, service, port, '');
       if (c) out.push(c);
       for (const subset of scope.destinationRule(service.hostname)?.spec.subsets ?? []) {
-        const s = buildOutboundCluster(scope, service, port, subset.name);
+        const s = buildOutboundCluster(scope, dns, service, port, subset.name);
         if (s) out.push(s);
       }
     }
@@ -129,12 +134,12 @@ function outboundClusters(scope: ProxyScope): Json[] {
   return out;
 }
 
-function blackHoleCluster(scope: ProxyScope): Json {
+function blackHoleCluster(scope: SidecarScope): Json {
   return { name: BLACKHOLE_CLUSTER, type: 'STATIC', connect_timeout: toProtoDuration(scope.push.mesh.connectTimeout) };
 }
 
 /** Istio `buildDefaultPassthroughCluster`: ORIGINAL_DST, downstream protocol, 5 min idle timeout. */
-function passthroughCluster(scope: ProxyScope, name = PASSTHROUGH_CLUSTER): Json {
+function passthroughCluster(scope: SidecarScope, name = PASSTHROUGH_CLUSTER): Json {
   const cluster: Json = { name, type: 'ORIGINAL_DST', lb_policy: 'CLUSTER_PROVIDED' };
   applyConnectionPool({ cluster }, scope.push.mesh, {});
   cluster.typed_extension_protocol_options = {
@@ -144,13 +149,13 @@ function passthroughCluster(scope: ProxyScope, name = PASSTHROUGH_CLUSTER): Json
     }),
   };
   // Without interception the destination comes from the request's authority (see routes.ts).
-  if (scope.proxy.captureMode === 'http-proxy' && name === PASSTHROUGH_CLUSTER) {
+  if (scope.view.captureMode === 'http-proxy' && name === PASSTHROUGH_CLUSTER) {
     cluster.original_dst_lb_config = { use_http_header: true, http_header_name: ':authority' };
   }
   return cluster;
 }
 
-function inboundPassthroughCluster(scope: ProxyScope): Json {
+function inboundPassthroughCluster(scope: SidecarScope): Json {
   return {
     ...passthroughCluster(scope, INBOUND_PASSTHROUGH_CLUSTER),
     upstream_bind_config: { source_address: { address: INBOUND_PASSTHROUGH_BIND_IPV4, port_value: 0 } },
@@ -158,28 +163,27 @@ function inboundPassthroughCluster(scope: ProxyScope): Json {
 }
 
 /** Where the application serves a target port in `http-proxy` capture mode. */
-export function appPortFor(scope: ProxyScope, targetPort: number): number {
-  return scope.proxy.appPorts[targetPort] ?? targetPort;
+export function appPortFor(proxy: Pick<Proxy, 'appPorts'>, targetPort: number): number {
+  return proxy.appPorts[targetPort] ?? targetPort;
+}
+
+/** The application's address for an inbound cluster in `http-proxy` mode (undefined when traffic is intercepted). */
+interface AppAddress {
+  readonly address: string;
+  readonly port: number;
 }
 
 /**
  * Istio `buildInboundCluster`: ORIGINAL_DST with the 127.0.0.6 source bind in iptables mode;
  * in http-proxy mode a STATIC cluster whose endpoint is the application's own address.
  */
-function inboundCluster(scope: ProxyScope, target: ServiceTarget): Json {
+function inboundCluster(scope: SidecarScope, target: ServiceTarget, app: AppAddress | undefined): Json {
   const name = inboundClusterName(target.targetPort);
-  const local = scope.proxy.captureMode === 'http-proxy';
-  const cluster: Json = { name, type: local ? 'STATIC' : 'ORIGINAL_DST' };
-  if (local) {
+  const cluster: Json = { name, type: app ? 'STATIC' : 'ORIGINAL_DST' };
+  if (app) {
     cluster.load_assignment = {
       cluster_name: name,
-      endpoints: [
-        {
-          lb_endpoints: [
-            { endpoint: { address: { socket_address: { address: scope.proxy.appAddress, port_value: appPortFor(scope, target.targetPort) } } } },
-          ],
-        },
-      ],
+      endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: app.address, port_value: app.port } } } }] }],
     };
   } else {
     cluster.cleanup_interval = MAX_DURATION;
@@ -196,18 +200,25 @@ function inboundCluster(scope: ProxyScope, target: ServiceTarget): Json {
     direction: 'inbound',
     protocol: target.port.protocol,
   });
-  if (!local) cluster.upstream_bind_config = { source_address: { address: INBOUND_PASSTHROUGH_BIND_IPV4, port_value: 0 } };
+  if (!app) cluster.upstream_bind_config = { source_address: { address: INBOUND_PASSTHROUGH_BIND_IPV4, port_value: 0 } };
   return finishCluster(draft);
 }
 
-/** One inbound cluster per target port (Istio keys inbound clusters by the port the workload listens on). */
-function inboundClusters(scope: ProxyScope): Json[] {
+/**
+ * One inbound cluster per target port (Istio keys inbound clusters by the port the workload
+ * listens on). Replicas of a workload share them: the key is everything `inboundCluster` reads
+ * besides the scope.
+ */
+function inboundClusters(p: ProxyScope): XdsResource[] {
   const seen = new Set<number>();
-  const out: Json[] = [];
-  for (const t of scope.targets) {
+  const out: XdsResource[] = [];
+  const local = p.scope.view.captureMode === 'http-proxy';
+  for (const t of p.targets) {
     if (seen.has(t.targetPort) || t.port.protocol === 'UDP') continue;
     seen.add(t.targetPort);
-    out.push(inboundCluster(scope, t));
+    const app = local ? { address: p.proxy.appAddress, port: appPortFor(p.proxy, t.targetPort) } : undefined;
+    const key = JSON.stringify(['cds-inbound', t.targetPort, t.service.hostname, t.port.name, t.port.port, t.port.protocol, app?.address, app?.port]);
+    out.push(p.scope.memo(key, () => resourceOf(inFieldOrder(inboundCluster(p.scope, t, app)))));
   }
   return out;
 }
@@ -243,23 +254,44 @@ function inFieldOrder(c: Json): Json {
   return out;
 }
 
-export function generateClusters(scope: ProxyScope, names?: readonly string[]): XdsResource[] {
-  const outbound = memoized(scope.push, outboundClustersKey(scope.proxy, isIpv6Only(scope.proxy.ipAddresses)), () =>
-    outboundClusters(scope).map(inFieldOrder),
-  );
-  const own: Json[] = [blackHoleCluster(scope)];
-  if (scope.proxy.type === 'sidecar') {
-    own.push(passthroughCluster(scope), ...inboundClusters(scope));
-    if (scope.proxy.captureMode === 'iptables') own.push(inboundPassthroughCluster(scope));
-  }
-  const clusters = [...outbound, ...own.map(inFieldOrder)];
+function resourceOf(cluster: Json): XdsResource {
+  return { name: cluster.name as string, resource: cluster };
+}
+
+/** Clusters every proxy of the scope gets: `before` its inbound clusters, then InboundPassthroughCluster. */
+function sharedClusters(scope: SidecarScope, dns: DnsView): { before: readonly XdsResource[]; inboundPassthrough?: XdsResource } {
+  const l = dns.locality;
+  const key = JSON.stringify(['cds', l.region, l.zone, l.subzone, dns.ipv6Only]);
+  return scope.memo(key, () => {
+    const before = outboundClusters(scope, dns).map((c) => resourceOf(inFieldOrder(c)));
+    before.push(resourceOf(inFieldOrder(blackHoleCluster(scope))));
+    if (scope.view.type !== 'sidecar') return { before };
+    before.push(resourceOf(inFieldOrder(passthroughCluster(scope))));
+    if (scope.view.captureMode !== 'iptables') return { before };
+    return { before, inboundPassthrough: resourceOf(inFieldOrder(inboundPassthroughCluster(scope))) };
+  });
+}
+
+/** DNS clusters are the only ones that read the proxy's locality and IP family; without them every proxy of the scope shares one list. */
+const NO_DNS: DnsView = { locality: { region: '', zone: '', subzone: '' }, ipv6Only: false };
+
+function hasDnsClusters(scope: SidecarScope): boolean {
+  return scope.memo('cds-has-dns', () => scope.services.some((s) => isDnsType(discoveryType(s))));
+}
+
+/** CDS: the scope's shared clusters plus this proxy's inbound clusters; `names` narrows them. */
+export function generateClusters(p: ProxyScope, names?: readonly string[]): XdsResource[] {
+  const dns = hasDnsClusters(p.scope) ? { locality: p.proxy.locality, ipv6Only: isIpv6Only(p.proxy.ipAddresses) } : NO_DNS;
+  const shared = sharedClusters(p.scope, dns);
+  const clusters = p.proxy.type === 'sidecar' ? [...shared.before, ...inboundClusters(p)] : [...shared.before];
+  if (shared.inboundPassthrough) clusters.push(shared.inboundPassthrough);
+  const wanted = names && names.length > 0 ? new Set(names) : undefined;
   const seen = new Set<string>();
   const out: XdsResource[] = [];
   for (const c of clusters) {
-    const name = c.name as string;
-    if (seen.has(name) || (names && names.length > 0 && !names.includes(name))) continue;
-    seen.add(name);
-    out.push({ name, resource: c });
+    if (seen.has(c.name) || (wanted && !wanted.has(c.name))) continue;
+    seen.add(c.name);
+    out.push(c);
   }
   return out;
 }

@@ -8,7 +8,6 @@ import {
   hostsOverlap,
   hostSubsetOf,
   isWildcardHost,
-  labelsMatch,
   resolveShortName,
   type ConfigResource,
   type DestinationRuleSpec,
@@ -96,19 +95,31 @@ export class DestinationRuleIndex {
     return best === undefined ? undefined : hosts.get(best);
   }
 
+  /** The workload selectors of rules in a namespace (the only ones a proxy there can match). */
+  selectorsIn(namespace: string): Labels[] {
+    const out: Labels[] = [];
+    for (const rules of this.byNamespace.get(namespace)?.values() ?? []) for (const r of rules) if (r.selector) out.push(r.selector);
+    return out;
+  }
+
   /**
-   * The rule that applies to `hostname` for a proxy in `proxyNamespace` with `proxyLabels`:
-   * 1. the proxy's namespace (any exportTo), 2. the service's namespace (exported to the
-   * proxy), 3. the root namespace (exported to the proxy). Among candidates, a rule whose
-   * workloadSelector matches the proxy wins over one without selector.
+   * The rule that applies to `hostname` for a proxy in `proxyNamespace` whose labels
+   * `selects` a selector or not: 1. the proxy's namespace (any exportTo), 2. the service's
+   * namespace (exported to the proxy), 3. the root namespace (exported to the proxy). Among
+   * candidates, a rule whose workloadSelector matches the proxy wins over one without selector.
    */
-  lookup(hostname: string, serviceNamespace: string, proxyNamespace: string, proxyLabels: Labels): ConsolidatedDestinationRule | undefined {
+  lookup(
+    hostname: string,
+    serviceNamespace: string,
+    proxyNamespace: string,
+    selects: (selector: Labels) => boolean,
+  ): ConsolidatedDestinationRule | undefined {
     const pick = (rules: MutableRule[] | undefined, requireExport: boolean): MutableRule | undefined => {
       if (!rules) return undefined;
       const usable = rules.filter(
         (r) =>
           (!requireExport || isExportedTo(r.exportTo, proxyNamespace)) &&
-          (!r.selector || (r.namespace === proxyNamespace && labelsMatch(r.selector, proxyLabels))),
+          (!r.selector || (r.namespace === proxyNamespace && selects(r.selector))),
       );
       return usable.find((r) => r.selector) ?? usable.find((r) => !r.selector);
     };

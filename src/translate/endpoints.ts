@@ -19,7 +19,7 @@ import {
 import { effectiveLocalitySetting } from './cluster-policy.js';
 import { portLevelPolicy, subsetPolicy } from './destination-rules.js';
 import { parseSubsetKey } from './names.js';
-import type { ProxyScope } from './sidecar-scope.js';
+import type { SidecarScope } from './sidecar-scope.js';
 import type { Json } from './xds-resource.js';
 
 interface LocalityGroup {
@@ -135,15 +135,18 @@ export function localityLbEndpoints(
 }
 
 /** The DestinationRule subset labels and effective policy for an outbound cluster. */
-export function clusterPolicyContext(scope: ProxyScope, service: Service, port: number, subset: string) {
+export function clusterPolicyContext(scope: SidecarScope, service: Service, port: number, subset: string) {
   const rule = scope.destinationRule(service.hostname);
   const subsetSpec = subset ? rule?.spec.subsets?.find((s) => s.name === subset) : undefined;
   const policy = subset ? subsetPolicy(rule?.spec.trafficPolicy, subsetSpec?.trafficPolicy, port) : portLevelPolicy(rule?.spec.trafficPolicy, port).policy;
   return { rule, subsetSpec, policy };
 }
 
-/** EDS for one cluster name; an empty assignment when the cluster is unknown (as Istio answers). */
-export function buildLoadAssignment(scope: ProxyScope, clusterName: string): Json {
+/**
+ * EDS for one cluster name; an empty assignment when the cluster is unknown (as Istio answers).
+ * Besides the scope it reads only the proxy's locality (failover priorities, distribute weights).
+ */
+export function buildLoadAssignment(scope: SidecarScope, proxyLocality: Locality, clusterName: string): Json {
   const empty = { cluster_name: clusterName };
   const key = parseSubsetKey(clusterName);
   if (!key || key.direction !== 'outbound') return empty;
@@ -157,6 +160,6 @@ export function buildLoadAssignment(scope: ProxyScope, clusterName: string): Jso
   const setting = effectiveLocalitySetting(policy?.loadBalancer, scope.push.mesh);
   return {
     cluster_name: clusterName,
-    endpoints: localityLbEndpoints(eps, scope.proxy.locality, setting, policy?.outlierDetection !== undefined),
+    endpoints: localityLbEndpoints(eps, proxyLocality, setting, policy?.outlierDetection !== undefined),
   };
 }

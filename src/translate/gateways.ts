@@ -3,14 +3,14 @@
  * HTTP server port gets a listener `0.0.0.0_<port>` whose HCM fetches route config
  * `http.<port>`, whose virtual hosts are the hosts both a server and a bound VirtualService name.
  */
-import { hostSubsetOf, isHttpProtocol, labelsMatch, parseProtocol, splitNamespacedHost, type Server } from '../model/index.js';
+import { hostSubsetOf, isHttpProtocol, parseProtocol, splitNamespacedHost, type Server } from '../model/index.js';
 import type { ConvertedGateway } from './gateway-api.js';
 import { hashForDestination } from './hashing.js';
 import { hcmFilter } from './hcm.js';
 import { domainName, listenerName } from './names.js';
 import { buildRoutesForVirtualService, isCatchAllRoute, type RouteOptions } from './route-translate.js';
 import { MAX_DIRECT_RESPONSE_BODY_BYTES } from './routes.js';
-import type { ProxyScope } from './sidecar-scope.js';
+import type { SidecarScope } from './sidecar-scope.js';
 import { isExportedTo } from './virtual-services.js';
 import { socketAddress, type Json } from './xds-resource.js';
 
@@ -20,15 +20,15 @@ interface GatewayServer {
 }
 
 /** Gateways whose selector matches the router's labels (Gateway API ones only in their own namespace). */
-export function gatewaysForProxy(scope: ProxyScope): ConvertedGateway[] {
-  if (scope.proxy.type !== 'router') return [];
+export function gatewaysForProxy(scope: SidecarScope): ConvertedGateway[] {
+  if (scope.view.type !== 'router') return [];
   return scope.push.gateways.filter(
-    (g) => labelsMatch(g.spec.selector, scope.proxy.labels) && (!g.sameNamespaceOnly || g.namespace === scope.proxy.namespace),
+    (g) => scope.view.matches(g.spec.selector) && (!g.sameNamespaceOnly || g.namespace === scope.view.namespace),
   );
 }
 
 /** HTTP servers by port (HTTPS/TLS/TCP servers need TLS or SNI routing, which Skein does not generate yet). */
-function httpServersByPort(scope: ProxyScope): Map<number, GatewayServer[]> {
+function httpServersByPort(scope: SidecarScope): Map<number, GatewayServer[]> {
   const out = new Map<number, GatewayServer[]>();
   for (const gateway of gatewaysForProxy(scope)) {
     for (const server of gateway.spec.servers ?? []) {
@@ -46,7 +46,7 @@ export function gatewayRouteName(port: number, bind?: string): string {
   return `http.${port}${bind ? `.${bind}` : ''}`;
 }
 
-export function gatewayListeners(scope: ProxyScope): Json[] {
+export function gatewayListeners(scope: SidecarScope): Json[] {
   const out: Json[] = [];
   for (const [port, servers] of [...httpServersByPort(scope)].sort(([a], [b]) => a - b)) {
     const bind = servers[0]?.server.bind || '0.0.0.0';
@@ -96,7 +96,7 @@ function intersectHosts(serverHosts: readonly string[], vsHosts: readonly string
 }
 
 /** Istio `buildGatewayHTTPRouteConfig`. */
-export function gatewayRouteConfig(scope: ProxyScope, routeName: string): Json | undefined {
+export function gatewayRouteConfig(scope: SidecarScope, routeName: string): Json | undefined {
   const match = /^http\.(\d+)(?:\.(.+))?$/.exec(routeName);
   if (!match) return undefined;
   const port = Number(match[1]);
@@ -105,7 +105,7 @@ export function gatewayRouteConfig(scope: ProxyScope, routeName: string): Json |
   const routeCache = new Map<string, Json[]>();
   for (const { gateway, server } of servers) {
     const opts: RouteOptions = {
-      proxy: scope.proxy,
+      view: scope.view,
       mesh: scope.push.mesh,
       listenPort: port,
       gatewayNames: new Set([gateway.key]),
@@ -116,7 +116,7 @@ export function gatewayRouteConfig(scope: ProxyScope, routeName: string): Json |
     };
     for (const vs of scope.push.virtualServices) {
       if (!vs.spec.gateways.includes(gateway.key)) continue;
-      if (!isExportedTo(vs.exportTo, scope.proxy.namespace) && vs.config.namespace !== scope.proxy.namespace) continue;
+      if (!isExportedTo(vs.exportTo, scope.view.namespace) && vs.config.namespace !== scope.view.namespace) continue;
       const hosts = intersectHosts(serverHostsFor(server, gateway.namespace, vs.config.namespace), vs.spec.hosts ?? []);
       if (hosts.length === 0) continue;
       const key = `${gateway.key}|${vs.config.namespace}/${vs.config.name}`;
@@ -157,6 +157,6 @@ export function gatewayRouteConfig(scope: ProxyScope, routeName: string): Json |
 }
 
 /** The route config names a router's listeners refer to. */
-export function gatewayRouteNames(scope: ProxyScope): string[] {
+export function gatewayRouteNames(scope: SidecarScope): string[] {
   return [...httpServersByPort(scope)].map(([port, servers]) => gatewayRouteName(port, servers[0]?.server.bind)).sort();
 }

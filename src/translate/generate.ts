@@ -1,20 +1,20 @@
 /**
  * The entry point the ADS server calls: (snapshot, proxy, type URL, requested names) → resources.
  * Pure: no I/O, no clocks, no randomness; the same inputs always give the same output, in a
- * stable order. Proxies whose output would be identical share the same resource objects
- * (memo.ts), so callers must treat resources as immutable.
+ * stable order. Everything built from a proxy's SidecarScope (sidecar-scope.ts) is built once
+ * per scope and snapshot and returned as the same objects to every proxy that shares it, so
+ * callers must treat resources as immutable.
  */
-import type { MeshSnapshot, Proxy } from '../model/index.js';
+import type { Locality, MeshSnapshot, Proxy } from '../model/index.js';
 import { generateClusters } from './clusters.js';
 import { buildLoadAssignment } from './endpoints.js';
 import { gatewayListeners, gatewayRouteConfig, gatewayRouteNames } from './gateways.js';
 import { grpcClusters, grpcListeners, grpcRouteConfig } from './grpc.js';
 import { sidecarListeners } from './listeners.js';
-import { endpointsKey, memoized, routesKey } from './memo.js';
 import { HTTP_PROXY_ROUTE } from './names.js';
 import { pushContextOf } from './push-context.js';
 import { sidecarRouteConfig } from './routes.js';
-import { proxyScopeOf, type ProxyScope } from './sidecar-scope.js';
+import { proxyScopeOf, type ProxyScope, type SidecarScope } from './sidecar-scope.js';
 import {
   CLUSTER_TYPE_URL,
   ENDPOINT_TYPE_URL,
@@ -24,60 +24,78 @@ import {
   type XdsResource,
 } from './xds-resource.js';
 
-function isGrpc(proxy: Proxy): boolean {
-  return proxy.generator === 'grpc';
+function isGrpc(scope: SidecarScope): boolean {
+  return scope.view.generator === 'grpc';
 }
 
-function named(list: readonly Json[], names: readonly string[] | undefined): XdsResource[] {
-  const out = list.map((resource) => ({ name: resource.name as string, resource }));
-  return names && names.length > 0 ? out.filter((r) => names.includes(r.name)) : out;
+function resourceOf(resource: Json): XdsResource {
+  return { name: resource.name as string, resource };
 }
 
-export function generateListeners(scope: ProxyScope, names?: readonly string[]): XdsResource[] {
-  if (isGrpc(scope.proxy)) return grpcListeners(scope, names);
-  const listeners = scope.proxy.type === 'router' ? gatewayListeners(scope) : sidecarListeners(scope);
-  return named(listeners, names);
+/** A fresh array (callers may sort it); the resource objects themselves are shared. */
+function named(list: readonly XdsResource[], names: readonly string[] | undefined): XdsResource[] {
+  if (!names || names.length === 0) return [...list];
+  const wanted = new Set(names);
+  return list.filter((r) => wanted.has(r.name));
+}
+
+export function generateListeners(p: ProxyScope, names?: readonly string[]): XdsResource[] {
+  const scope = p.scope;
+  if (isGrpc(scope)) return [...scope.memo(`lds-grpc|${JSON.stringify(names ?? [])}`, () => grpcListeners(scope, names))];
+  if (scope.view.type === 'router') return named(scope.memo('lds-gateway', () => gatewayListeners(scope).map(resourceOf)), names);
+  return named(sidecarListeners(p), names);
 }
 
 /** Route config names the proxy's listeners use (what it asks RDS for). */
-export function routeNamesFor(scope: ProxyScope): string[] {
-  if (scope.proxy.type === 'router') return gatewayRouteNames(scope);
-  if (scope.proxy.captureMode === 'http-proxy') return scope.proxy.httpProxyPort ? [HTTP_PROXY_ROUTE] : [];
+export function routeNamesFor(scope: SidecarScope): string[] {
+  if (scope.view.type === 'router') return gatewayRouteNames(scope);
+  if (scope.view.captureMode === 'http-proxy') return scope.view.httpProxyPort ? [HTTP_PROXY_ROUTE] : [];
   const ports = new Set<number>();
   for (const s of scope.services) for (const p of s.ports) if (['HTTP', 'HTTP2', 'GRPC', 'GRPC-Web', 'HTTP_PROXY'].includes(p.protocol)) ports.add(p.port);
   return [...ports].sort((a, b) => a - b).map(String);
 }
 
-export function generateRoutes(scope: ProxyScope, names?: readonly string[]): XdsResource[] {
-  return memoized(scope.push, routesKey(scope.proxy, names), () => buildRoutes(scope, names));
+function buildRouteConfig(scope: SidecarScope, name: string): XdsResource | undefined {
+  const config = isGrpc(scope)
+    ? grpcRouteConfig(scope, name)
+    : scope.view.type === 'router'
+      ? gatewayRouteConfig(scope, name)
+      : sidecarRouteConfig(scope, name);
+  return config ? { name, resource: config } : undefined;
 }
 
-function buildRoutes(scope: ProxyScope, names?: readonly string[]): XdsResource[] {
-  const wanted = names && names.length > 0 ? names : isGrpc(scope.proxy) ? [] : routeNamesFor(scope);
+/** RDS: route configs depend only on the SidecarScope, so each is built once per scope. */
+export function generateRoutes(p: ProxyScope, names?: readonly string[]): XdsResource[] {
+  const scope = p.scope;
+  const wanted = names && names.length > 0 ? names : isGrpc(scope) ? [] : scope.memo('rds-names', () => routeNamesFor(scope));
+  const built = scope.memo('rds', () => new Map<string, XdsResource | undefined>());
   const out: XdsResource[] = [];
   for (const name of wanted) {
-    const config = isGrpc(scope.proxy)
-      ? grpcRouteConfig(scope, name)
-      : scope.proxy.type === 'router'
-        ? gatewayRouteConfig(scope, name)
-        : sidecarRouteConfig(scope, name);
-    if (config) out.push({ name, resource: config });
+    if (!built.has(name)) built.set(name, buildRouteConfig(scope, name));
+    const resource = built.get(name);
+    if (resource) out.push(resource);
   }
   return out;
 }
 
-export function generateEndpoints(scope: ProxyScope, names?: readonly string[]): XdsResource[] {
-  return memoized(scope.push, endpointsKey(scope.proxy, names), () => buildEndpoints(scope, names));
+/** ClusterLoadAssignments depend on the SidecarScope and the proxy's locality: one cache per (scope, locality). */
+function loadAssignments(scope: SidecarScope, locality: Locality): Map<string, XdsResource> {
+  return scope.memo(`eds|${JSON.stringify([locality.region, locality.zone, locality.subzone])}`, () => new Map<string, XdsResource>());
 }
 
-function buildEndpoints(scope: ProxyScope, names?: readonly string[]): XdsResource[] {
+export function generateEndpoints(p: ProxyScope, names?: readonly string[]): XdsResource[] {
+  const scope = p.scope;
   const wanted =
     names && names.length > 0
       ? names
-      : (isGrpc(scope.proxy) ? grpcClusters(scope) : generateClusters(scope))
-          .filter((c) => c.resource.type === 'EDS')
-          .map((c) => c.name);
-  return wanted.map((name) => ({ name, resource: buildLoadAssignment(scope, name) }));
+      : (isGrpc(scope) ? grpcClusters(scope) : generateClusters(p)).filter((c) => c.resource.type === 'EDS').map((c) => c.name);
+  const locality = p.proxy.locality;
+  const built = loadAssignments(scope, locality);
+  return wanted.map((name) => {
+    let resource = built.get(name);
+    if (!resource) built.set(name, (resource = { name, resource: buildLoadAssignment(scope, locality, name) }));
+    return resource;
+  });
 }
 
 /**
@@ -85,16 +103,16 @@ function buildEndpoints(scope: ProxyScope, names?: readonly string[]): XdsResour
  * proxyless gRPC always name them; Envoy's LDS/CDS are wildcard and get everything).
  */
 export function generate(snapshot: MeshSnapshot, proxy: Proxy, typeUrl: string, names?: readonly string[]): XdsResource[] {
-  const scope = proxyScopeOf(pushContextOf(snapshot), proxy);
+  const p = proxyScopeOf(pushContextOf(snapshot), proxy);
   switch (typeUrl) {
     case LISTENER_TYPE_URL:
-      return generateListeners(scope, names);
+      return generateListeners(p, names);
     case ROUTE_TYPE_URL:
-      return generateRoutes(scope, names);
+      return generateRoutes(p, names);
     case CLUSTER_TYPE_URL:
-      return isGrpc(proxy) ? grpcClusters(scope, names) : generateClusters(scope, names);
+      return isGrpc(p.scope) ? grpcClusters(p.scope, names) : generateClusters(p, names);
     case ENDPOINT_TYPE_URL:
-      return generateEndpoints(scope, names);
+      return generateEndpoints(p, names);
     default:
       return [];
   }

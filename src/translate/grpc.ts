@@ -11,7 +11,7 @@ import { clusterPolicyContext } from './endpoints.js';
 import { faultFilter, HCM_TYPE, routerFilter } from './hcm.js';
 import { domainName, outboundClusterName, parseSubsetKey } from './names.js';
 import { sidecarVirtualHosts } from './routes.js';
-import type { ProxyScope } from './sidecar-scope.js';
+import type { SidecarScope } from './sidecar-scope.js';
 import { socketAddress, typedConfig, type Json, type XdsResource } from './xds-resource.js';
 
 interface RequestedListener {
@@ -22,10 +22,10 @@ interface RequestedListener {
 }
 
 /** Istio `tryFindFQDN`: `reviews` or `reviews.default[.svc]` → `reviews.default.svc.cluster.local` for a proxy in that namespace. */
-function tryFindFqdn(name: string, scope: ProxyScope): string | undefined {
-  const domain = scope.proxy.dnsDomain;
+function tryFindFqdn(name: string, scope: SidecarScope): string | undefined {
+  const domain = scope.view.dnsDomain;
   if (!name.includes('.')) return `${name}.${domain}`;
-  for (const suffix of [scope.proxy.namespace, `${scope.proxy.namespace}.svc`]) {
+  for (const suffix of [scope.view.namespace, `${scope.view.namespace}.svc`]) {
     const short = name.endsWith(`.${suffix}`) ? name.slice(0, -suffix.length - 1) : name;
     if (short !== name && domain.startsWith(suffix)) return `${short}.${domain}`;
   }
@@ -38,7 +38,7 @@ function splitHostPort(name: string): [string, number | undefined] {
 }
 
 /** Istio `newListenerNameFilter`: requested names by FQDN. */
-function listenerFilter(names: readonly string[], scope: ProxyScope): Map<string, RequestedListener> {
+function listenerFilter(names: readonly string[], scope: SidecarScope): Map<string, RequestedListener> {
   const out = new Map<string, RequestedListener>();
   for (const name of names) {
     const [host, port] = splitHostPort(name);
@@ -68,7 +68,7 @@ function apiListener(name: string, service: Service, port: number): Json {
   };
 }
 
-export function grpcListeners(scope: ProxyScope, names?: readonly string[]): XdsResource[] {
+export function grpcListeners(scope: SidecarScope, names?: readonly string[]): XdsResource[] {
   const filter = names && names.length > 0 ? listenerFilter(names, scope) : undefined;
   const out: XdsResource[] = [];
   for (const service of scope.services) {
@@ -98,7 +98,7 @@ function hostMatches(domains: readonly string[], hostname: string, port: number)
   return false;
 }
 
-export function grpcRouteConfig(scope: ProxyScope, routeName: string): Json | undefined {
+export function grpcRouteConfig(scope: SidecarScope, routeName: string): Json | undefined {
   const key = parseSubsetKey(routeName);
   if (!key) return undefined;
   const vhosts = sidecarVirtualHosts(scope, key.port, true).filter((vh) => hostMatches(vh.domains as string[], key.hostname, key.port));
@@ -106,7 +106,7 @@ export function grpcRouteConfig(scope: ProxyScope, routeName: string): Json | un
 }
 
 /** Istio grpcgen `edsCluster` + its traffic policy (TLS left out: Skein has no certificates yet). */
-function grpcCluster(scope: ProxyScope, name: string): Json | undefined {
+function grpcCluster(scope: SidecarScope, name: string): Json | undefined {
   const key = parseSubsetKey(name);
   if (!key || key.direction !== 'outbound') return undefined;
   const service = scope.serviceByHost.get(key.hostname);
@@ -122,22 +122,30 @@ function grpcCluster(scope: ProxyScope, name: string): Json | undefined {
   return cluster;
 }
 
-/** Requested clusters; with no names, every visible service port and subset. */
-export function grpcClusters(scope: ProxyScope, names?: readonly string[]): XdsResource[] {
-  let wanted = names && names.length > 0 ? [...names] : undefined;
-  if (!wanted) {
-    wanted = [];
-    for (const s of scope.services) {
-      for (const p of s.ports) {
-        wanted.push(outboundClusterName(s.hostname, p.port));
-        for (const subset of scope.destinationRule(s.hostname)?.spec.subsets ?? []) wanted.push(outboundClusterName(s.hostname, p.port, subset.name));
-      }
+/** Every visible service port and subset. */
+function allClusterNames(scope: SidecarScope): string[] {
+  const out: string[] = [];
+  for (const s of scope.services) {
+    for (const p of s.ports) {
+      out.push(outboundClusterName(s.hostname, p.port));
+      for (const subset of scope.destinationRule(s.hostname)?.spec.subsets ?? []) out.push(outboundClusterName(s.hostname, p.port, subset.name));
     }
   }
+  return out;
+}
+
+/** Requested clusters; with no names, every visible service port and subset. Each is built once per scope. */
+export function grpcClusters(scope: SidecarScope, names?: readonly string[]): XdsResource[] {
+  const wanted = names && names.length > 0 ? names : scope.memo('grpc-cds-names', () => allClusterNames(scope));
+  const built = scope.memo('grpc-cds', () => new Map<string, XdsResource | undefined>());
   const out: XdsResource[] = [];
   for (const name of wanted) {
-    const c = grpcCluster(scope, name);
-    if (c) out.push({ name, resource: c });
+    if (!built.has(name)) {
+      const c = grpcCluster(scope, name);
+      built.set(name, c ? { name, resource: c } : undefined);
+    }
+    const resource = built.get(name);
+    if (resource) out.push(resource);
   }
   return out;
 }

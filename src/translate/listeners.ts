@@ -22,8 +22,8 @@ import {
   VIRTUAL_OUTBOUND_LISTENER,
 } from './names.js';
 import { defaultInboundRoute } from './route-translate.js';
-import type { ProxyScope, ServiceTarget } from './sidecar-scope.js';
-import { socketAddress, type Json } from './xds-resource.js';
+import type { ProxyScope, ServiceTarget, SidecarScope } from './sidecar-scope.js';
+import { socketAddress, type Json, type XdsResource } from './xds-resource.js';
 
 const WILDCARD = '0.0.0.0';
 
@@ -37,7 +37,7 @@ function isTcpPort(port: ServicePort): boolean {
 }
 
 /** Istio `buildOutboundCatchAllNetworkFilterChains`: 15001 itself is a black hole; everything else passes through (ALLOW_ANY) or is dropped. */
-function virtualOutboundListener(scope: ProxyScope): Json {
+function virtualOutboundListener(scope: SidecarScope): Json {
   const catchAll = scope.outboundMode === 'ALLOW_ANY' ? PASSTHROUGH_CLUSTER : BLACKHOLE_CLUSTER;
   const port = scope.push.mesh.proxyListenPort;
   return {
@@ -65,7 +65,7 @@ function outboundListener(bind: string, port: number, filters: Json[]): Json {
   };
 }
 
-function tcpOutboundFilters(scope: ProxyScope, service: Service, port: ServicePort): Json[] {
+function tcpOutboundFilters(scope: SidecarScope, service: Service, port: ServicePort): Json[] {
   const weighted = tcpRouteDestinations(scope, service, port.port);
   const cluster = weighted?.length === 1 && weighted[0] ? weighted[0].name : outboundClusterName(service.hostname, port.port);
   return [tcpProxyFilter(cluster, weighted && weighted.length > 1 ? weighted : cluster)];
@@ -77,7 +77,7 @@ function tcpOutboundFilters(scope: ProxyScope, service: Service, port: ServicePo
  * with different protocols, the first service (by hostname) keeps it, as Istio keeps the
  * existing listener on conflict.
  */
-function outboundPortListeners(scope: ProxyScope): Json[] {
+function outboundPortListeners(scope: SidecarScope): Json[] {
   const out = new Map<string, Json>();
   for (const service of scope.services) {
     for (const port of service.ports) {
@@ -123,18 +123,23 @@ function inboundFilters(target: ServiceTarget, bind: string): Json[] {
 }
 
 /** One target per port the workload listens on (the first service claiming it wins). */
-function inboundTargets(scope: ProxyScope): ServiceTarget[] {
+function inboundTargets(targets: readonly ServiceTarget[]): ServiceTarget[] {
   const seen = new Set<number>();
-  return scope.targets.filter((t) => {
+  return targets.filter((t) => {
     if (seen.has(t.targetPort) || t.port.protocol === 'UDP') return false;
     seen.add(t.targetPort);
     return true;
   });
 }
 
+/** What inbound listeners read of a target: the key under which replicas share them. */
+function targetsKey(targets: readonly ServiceTarget[]): string {
+  return JSON.stringify(targets.map((t) => [t.targetPort, t.service.hostname, t.port.name, t.port.port, t.port.protocol]));
+}
+
 /** Istio `virtualInbound`: a filter chain per served port (matched by original destination port), then passthrough. */
-function virtualInboundListener(scope: ProxyScope): Json {
-  const chains: Json[] = inboundTargets(scope).map((t) => ({
+function virtualInboundListener(scope: SidecarScope, targets: readonly ServiceTarget[]): Json {
+  const chains: Json[] = targets.map((t) => ({
     filter_chain_match: { destination_port: t.targetPort },
     filters: inboundFilters(t, WILDCARD),
     name: listenerName(WILDCARD, t.targetPort),
@@ -149,15 +154,15 @@ function virtualInboundListener(scope: ProxyScope): Json {
 }
 
 /** The proxy's own address in http-proxy mode (its loopback IP). */
-function proxyIp(scope: ProxyScope): string {
-  return scope.proxy.ipAddresses[0] ?? '127.0.0.1';
+function proxyIp(p: ProxyScope): string {
+  return p.proxy.ipAddresses[0] ?? '127.0.0.1';
 }
 
 /** Istio `buildHTTPProxy`: absolute-URL HTTP proxy listener using route config `http_proxy`. */
-function httpProxyListener(scope: ProxyScope): Json | undefined {
-  const port = scope.proxy.httpProxyPort;
+function httpProxyListener(p: ProxyScope): Json | undefined {
+  const port = p.proxy.httpProxyPort;
   if (!port) return undefined;
-  const ip = proxyIp(scope);
+  const ip = proxyIp(p);
   const name = listenerName(ip, port);
   return {
     name,
@@ -179,9 +184,9 @@ function httpProxyListener(scope: ProxyScope): Json | undefined {
 }
 
 /** http-proxy mode inbound: peers connect to the proxy's IP on the service's target port. */
-function boundInboundListeners(scope: ProxyScope): Json[] {
-  const ip = proxyIp(scope);
-  return inboundTargets(scope).map((t) => ({
+function boundInboundListeners(p: ProxyScope): Json[] {
+  const ip = proxyIp(p);
+  return inboundTargets(p.targets).map((t) => ({
     name: listenerName(ip, t.targetPort),
     address: socketAddress(ip, t.targetPort),
     filter_chains: [{ filters: inboundFilters(t, ip) }],
@@ -189,10 +194,23 @@ function boundInboundListeners(scope: ProxyScope): Json[] {
   }));
 }
 
-export function sidecarListeners(scope: ProxyScope): Json[] {
-  if (scope.proxy.captureMode === 'http-proxy') {
-    const proxy = httpProxyListener(scope);
-    return [...(proxy ? [proxy] : []), ...boundInboundListeners(scope)];
+function resourceOf(listener: Json): XdsResource {
+  return { name: listener.name as string, resource: listener };
+}
+
+/**
+ * A sidecar's listeners. With interception, `virtualOutbound` and the per-port outbound
+ * listeners come from the SidecarScope (shared) and `virtualInbound` from the proxy's targets
+ * (shared by replicas); in http-proxy mode both listeners bind the proxy's own IP.
+ */
+export function sidecarListeners(p: ProxyScope): XdsResource[] {
+  if (p.proxy.captureMode === 'http-proxy') {
+    const proxy = httpProxyListener(p);
+    return [...(proxy ? [proxy] : []), ...boundInboundListeners(p)].map(resourceOf);
   }
-  return [virtualOutboundListener(scope), ...outboundPortListeners(scope), virtualInboundListener(scope)];
+  const scope = p.scope;
+  const outbound = scope.memo('lds-outbound', () => [virtualOutboundListener(scope), ...outboundPortListeners(scope)].map(resourceOf));
+  const targets = inboundTargets(p.targets);
+  const inbound = scope.memo(`lds-inbound|${targetsKey(targets)}`, () => resourceOf(virtualInboundListener(scope, targets)));
+  return [...outbound, inbound];
 }

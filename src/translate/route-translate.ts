@@ -2,7 +2,6 @@
  * One VirtualService HTTP route (and one of its matches) → one Envoy Route, as Istio's
  * `TranslateRoute` does it (pilot/pkg/networking/core/route/route.go, route/retry/retry.go).
  */
-import { labelsMatch } from '../model/index.js';
 import type {
   ConsistentHashLB,
   CorsPolicy,
@@ -16,12 +15,12 @@ import type {
   HTTPRouteDestination,
   MeshConfig,
   Percent,
-  Proxy,
   Service,
   StringMatch,
 } from '../model/index.js';
 import { durationSeconds, toProtoDuration } from './duration.js';
 import { outboundClusterName, parseSubsetKey } from './names.js';
+import type { ProxyView } from './sidecar-scope.js';
 import { typedConfig, type Json } from './xds-resource.js';
 
 export const FAULT_FILTER = 'envoy.filters.http.fault';
@@ -29,7 +28,7 @@ export const CORS_FILTER = 'envoy.filters.http.cors';
 export const ROUTER_FILTER = 'envoy.filters.http.router';
 
 export interface RouteOptions {
-  readonly proxy: Proxy;
+  readonly view: ProxyView;
   readonly mesh: MeshConfig;
   /** The listener port routes are built for (0 when unknown). */
   readonly listenPort: number;
@@ -123,8 +122,8 @@ export function isCatchAllRoute(route: Json): boolean {
 export function sourceMatches(match: HTTPMatchRequest | undefined, opts: RouteOptions): boolean {
   if (!match) return true;
   if (match.gateways && match.gateways.length > 0) return match.gateways.some((g) => opts.gatewayNames.has(g));
-  if (!labelsMatch(match.sourceLabels, opts.proxy.labels)) return false;
-  return !match.sourceNamespace || match.sourceNamespace === opts.proxy.namespace;
+  if (!opts.view.matches(match.sourceLabels)) return false;
+  return !match.sourceNamespace || match.sourceNamespace === opts.view.namespace;
 }
 
 function isInternalHeader(key: string): boolean {

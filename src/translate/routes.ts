@@ -11,7 +11,7 @@ import { virtualHostDomains } from './domains.js';
 import { hashForDestination, hashForServicePort } from './hashing.js';
 import { ALLOW_ANY, BLOCK_ALL, domainName, HTTP_PROXY_ROUTE, outboundClusterName, PASSTHROUGH_CLUSTER } from './names.js';
 import { buildRoutesForVirtualService, defaultOutboundRoute, destinationCluster, hashPolicy, type RouteOptions } from './route-translate.js';
-import type { ProxyScope } from './sidecar-scope.js';
+import type { SidecarScope } from './sidecar-scope.js';
 import { MESH_GATEWAY, type ResolvedVirtualService } from './virtual-services.js';
 import type { Json } from './xds-resource.js';
 
@@ -31,9 +31,9 @@ function isHttpOrSniffed(port: ServicePort): boolean {
   return isHttpProtocol(port.protocol) || port.protocol === 'UnsupportedProtocol';
 }
 
-export function routeOptions(scope: ProxyScope, listenPort: number, grpc: boolean): RouteOptions {
+export function routeOptions(scope: SidecarScope, listenPort: number, grpc: boolean): RouteOptions {
   return {
-    proxy: scope.proxy,
+    view: scope.view,
     mesh: scope.push.mesh,
     listenPort,
     gatewayNames: new Set([MESH_GATEWAY]),
@@ -103,7 +103,7 @@ function selectVirtualServices(vss: readonly ResolvedVirtualService[], services:
  * for the HTTP proxy (`listenPort` 0) Skein builds each VirtualService's routes once per service
  * port, so destinations without a port resolve to the port the client asked for.
  */
-function virtualHostWrappers(scope: ProxyScope, services: ReadonlyMap<string, Service>, listenPort: number, grpc: boolean): VirtualHostWrapper[] {
+function virtualHostWrappers(scope: SidecarScope, services: ReadonlyMap<string, Service>, listenPort: number, grpc: boolean): VirtualHostWrapper[] {
   const vss = listenPort === 80 ? scope.meshVirtualServices : selectVirtualServices(scope.meshVirtualServices, services);
   const wildcardIndex = mostSpecificWildcard(vss, services.values());
   const out: VirtualHostWrapper[] = [];
@@ -112,7 +112,7 @@ function virtualHostWrappers(scope: ProxyScope, services: ReadonlyMap<string, Se
     const { vsHosts, matched } = separateHosts(vs, services, wildcardIndex);
     // Gateway API mesh routes apply to consumers in the route's namespace, or to the service's own namespace (GAMMA).
     const usable = vs.gatewaySemantics
-      ? matched.filter((s) => s.namespace === vs.config.namespace || scope.proxy.namespace === vs.config.namespace)
+      ? matched.filter((s) => s.namespace === vs.config.namespace || scope.view.namespace === vs.config.namespace)
       : matched;
     if (vs.gatewaySemantics && usable.length === 0) continue;
     const byPort = new Map<number, Service[]>();
@@ -146,7 +146,7 @@ function virtualHostWrappers(scope: ProxyScope, services: ReadonlyMap<string, Se
  * Virtual hosts for a sidecar route config. `listenPort` 0 builds the HTTP proxy's hosts: every
  * port, only `host:port` domains (Istio `mergeAllVirtualHosts`; port 80 keeps bare names too).
  */
-export function sidecarVirtualHosts(scope: ProxyScope, listenPort: number, grpc = false): Json[] {
+export function sidecarVirtualHosts(scope: SidecarScope, listenPort: number, grpc = false): Json[] {
   const services = new Map<string, Service>();
   for (const s of scope.services) {
     if (listenPort === 0 || s.ports.some((p) => p.port === listenPort)) services.set(s.hostname.toLowerCase(), s);
@@ -166,7 +166,7 @@ export function sidecarVirtualHosts(scope: ProxyScope, listenPort: number, grpc 
     let domains: string[];
     let altHosts: string[] = [];
     if (!svc) domains = ignorePort ? [hostname] : [hostname, name];
-    else ({ domains, altHosts } = virtualHostDomains(svc, ignorePort ? 0 : w.port, scope.proxy.dnsDomain));
+    else ({ domains, altHosts } = virtualHostDomains(svc, ignorePort ? 0 : w.port, scope.view.dnsDomain));
     domains = domains.filter((d) => {
       const lower = d.toLowerCase();
       if (usedDomains.has(lower) || (altHosts.includes(d) && knownFqdn.has(d))) return false;
@@ -205,10 +205,10 @@ export function sidecarVirtualHosts(scope: ProxyScope, listenPort: number, grpc 
 }
 
 /** Istio `buildCatchAllVirtualHost`: `allow_any` to PassthroughCluster (or the egress proxy), or `block_all` answering 502. */
-export function catchAllVirtualHost(scope: ProxyScope): Json {
+export function catchAllVirtualHost(scope: SidecarScope): Json {
   if (scope.outboundMode === 'ALLOW_ANY') {
     const cluster = scope.egressProxy ? destinationCluster(scope.egressProxy, undefined, 0) : PASSTHROUGH_CLUSTER;
-    if (scope.proxy.captureMode === 'http-proxy' && !scope.egressProxy) return httpProxyAllowAny();
+    if (scope.view.captureMode === 'http-proxy' && !scope.egressProxy) return httpProxyAllowAny();
     return {
       name: ALLOW_ANY,
       domains: ['*'],
@@ -247,7 +247,7 @@ function httpProxyAllowAny(): Json {
 }
 
 /** A sidecar outbound route config: `9080` (per port) or `http_proxy`. */
-export function sidecarRouteConfig(scope: ProxyScope, routeName: string): Json | undefined {
+export function sidecarRouteConfig(scope: SidecarScope, routeName: string): Json | undefined {
   let listenPort: number;
   if (routeName === HTTP_PROXY_ROUTE) listenPort = 0;
   else if (/^\d+$/.test(routeName)) listenPort = Number(routeName);

@@ -1,14 +1,14 @@
 /** VirtualService `tcp` routes for a sidecar's TCP listener (Istio networkfilter.go `buildOutboundNetworkFilters`). */
-import { labelsMatch, type Service } from '../model/index.js';
+import type { Service } from '../model/index.js';
 import { destinationCluster } from './route-translate.js';
-import type { ProxyScope } from './sidecar-scope.js';
+import type { SidecarScope } from './sidecar-scope.js';
 
 /**
  * Weighted clusters from the first VirtualService `tcp` route for this service whose match
  * (port, source labels, source namespace) applies; undefined when none does. Destination
  * subnets are not matched: Skein's listener is per service, so they would always hold.
  */
-export function tcpRouteDestinations(scope: ProxyScope, service: Service, port: number): { name: string; weight: number }[] | undefined {
+export function tcpRouteDestinations(scope: SidecarScope, service: Service, port: number): { name: string; weight: number }[] | undefined {
   for (const vs of scope.meshVirtualServices) {
     if (!(vs.spec.hosts ?? []).includes(service.hostname)) continue;
     for (const route of vs.spec.tcp ?? []) {
@@ -18,8 +18,8 @@ export function tcpRouteDestinations(scope: ProxyScope, service: Service, port: 
         route.match.some(
           (m) =>
             (!m.port || m.port === port) &&
-            labelsMatch(m.sourceLabels, scope.proxy.labels) &&
-            (!m.sourceNamespace || m.sourceNamespace === scope.proxy.namespace),
+            scope.view.matches(m.sourceLabels) &&
+            (!m.sourceNamespace || m.sourceNamespace === scope.view.namespace),
         );
       if (!applies || !route.route?.length) continue;
       const dests = route.route.filter((d) => route.route?.length === 1 || (d.weight ?? 0) > 0);

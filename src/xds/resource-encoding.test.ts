@@ -45,8 +45,10 @@ describe('resource encoding', () => {
     const shared = named(cluster('1s'));
     for (let i = 0; i < 1000; i++) assert.ok(encoder.encode(CLUSTER_TYPE_URL, shared).ok);
     assert.equal(encoder.encodings, 1);
+    assert.equal(encoder.identityHits, 999);
     const copy = encoder.encode(CLUSTER_TYPE_URL, named(cluster('1s')));
     assert.equal(encoder.encodings, 1, 'a rebuilt object with the same content hits the content cache');
+    assert.equal(encoder.contentHits, 1);
     const changed = encoder.encode(CLUSTER_TYPE_URL, named(cluster('2s')));
     assert.equal(encoder.encodings, 2);
     assert.ok(copy.ok && changed.ok);

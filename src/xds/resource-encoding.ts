@@ -54,10 +54,17 @@ export class ResourceEncoder {
   private cachedBytes = 0;
   /** Resources decoded and encoded (cache misses), for tests and metrics. */
   encodings = 0;
+  /** Calls answered by object identity: a resource object shared between proxies (cheapest). */
+  identityHits = 0;
+  /** Calls answered by content: a new object equal to one encoded before (hashed, not encoded). */
+  contentHits = 0;
 
   encode(typeUrl: string, resource: XdsResource): EncodeResult {
     const known = this.byIdentity.get(resource.resource);
-    if (known && known.typeUrl === typeUrl && known.name === resource.name) return known;
+    if (known && known.typeUrl === typeUrl && known.name === resource.name) {
+      this.identityHits++;
+      return known;
+    }
     const result = this.encodeByContent(typeUrl, resource);
     this.byIdentity.set(resource.resource, { ...result, typeUrl, name: resource.name });
     return result;
@@ -73,6 +80,7 @@ export class ResourceEncoder {
     const key = createHash('sha1').update(typeUrl).update('\n').update(resource.name).update('\n').update(text).digest('base64');
     const cached = this.byContent.get(key);
     if (cached) {
+      this.contentHits++;
       this.byContent.delete(key); // re-insert: Map order is the LRU order
       this.byContent.set(key, cached);
       return { ok: true, encoded: cached };
