@@ -87,9 +87,16 @@ export class MemoryRegistry implements ServiceRegistry {
   private compute(): State {
     const state: State = new Map();
     const workloads = [...this.workloadMap.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    // Selectors only look inside their own namespace: index once instead of scanning every workload per service.
+    const byNamespace = new Map<string, Workload[]>();
+    for (const w of workloads) {
+      const list = byNamespace.get(w.namespace);
+      if (list) list.push(w);
+      else byNamespace.set(w.namespace, [w]);
+    }
     for (const service of this.serviceMap.values()) {
       const selected = service.selector
-        ? workloads.filter((w) => w.namespace === service.namespace && labelsMatch(service.selector, w.labels))
+        ? (byNamespace.get(service.namespace) ?? []).filter((w) => labelsMatch(service.selector, w.labels))
         : [];
       state.set(serviceKey(service), { service, workloads: selected });
     }

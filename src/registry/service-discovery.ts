@@ -62,7 +62,13 @@ export function compareServices(a: Service, b: Service): number {
 
 /** Structural equality of plain data (services, workloads). */
 export function sameData(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Lists of plain data: the same objects in the same order are equal without serializing them. */
+function sameList(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length === b.length && a.every((item, i) => item === b[i])) return true;
+  return sameData(a, b);
 }
 
 /**
@@ -80,7 +86,7 @@ export function diffRegistry(
     const previous = before.get(key);
     if (!previous) services.push({ event: 'add', service: next.service });
     else if (!sameData(previous.service, next.service)) services.push({ event: 'update', service: next.service });
-    else if (!sameData(previous.workloads, next.workloads)) endpoints.push({ hostname: next.service.hostname, namespace: next.service.namespace });
+    else if (!sameList(previous.workloads, next.workloads)) endpoints.push({ hostname: next.service.hostname, namespace: next.service.namespace });
   }
   for (const [key, previous] of before) if (!after.has(key)) services.push({ event: 'delete', service: previous.service });
   return { services, endpoints };
