@@ -173,7 +173,6 @@ export class ActiveStream implements HttpStream, RouteRequest {
     this.requestComplete = true;
     this.trailers = trailers;
     if (this.sink && !this.destroyed && !this.responseComplete) this.sink.onEnd(trailers);
-    this.connection.onRequestComplete(this);
   }
 
   attachBodySink(sink: BodySink): void {

@@ -73,7 +73,6 @@ export class Http1ServerConnection implements RequestParserHandler {
     socket.on('error', () => {}); // 'close' follows; a reset client is not an error of ours
     socket.on('close', () => this.onClose());
     this.armIdleTimer();
-    this.armHeadersTimer();
   }
 
   // --- reading ------------------------------------------------------------------------
@@ -81,6 +80,9 @@ export class Http1ServerConnection implements RequestParserHandler {
     if (this.closing) return;
     this.pending = this.pending === undefined ? chunk : Buffer.concat([this.pending, chunk]);
     if (this.stream) this.streamIdleTimer?.refresh();
+    // Envoy's request_headers_timeout runs from the first byte of a request's headers to the last;
+    // an idle kept-alive connection is the idle_timeout's business.
+    else this.armHeadersTimer();
     this.process();
   }
 
@@ -213,10 +215,6 @@ export class Http1ServerConnection implements RequestParserHandler {
 
   onMessageComplete(trailers: string[] | undefined): void {
     this.stream?.onRequestEnd(trailers);
-  }
-
-  onRequestComplete(_stream: ActiveStream): void {
-    this.armHeadersTimer();
   }
 
   /** origin-form, absolute-form (RFC 9112 §3.2.2: its authority replaces Host), or `*` for OPTIONS. */
