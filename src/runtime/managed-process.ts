@@ -6,6 +6,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+/** Wraps every child so it dies with the runtime, even when the runtime is SIGKILLed (see child-guard.ts). */
+const CHILD_GUARD = fileURLToPath(new URL('./child-guard.js', import.meta.url));
 
 export interface ProcessSpec {
   readonly command: readonly string[];
@@ -42,12 +46,12 @@ export class ManagedProcess {
 
   /** Starts the process; `onExit` hears about every exit, expected or not. */
   start(onExit: (info: ExitInfo) => void): void {
-    const [file, ...args] = this.spec.command;
-    if (!file) throw new Error(`${this.name}: empty command`);
-    const child = spawn(file, args, {
+    if (this.spec.command.length === 0) throw new Error(`${this.name}: empty command`);
+    const child = spawn(process.execPath, [CHILD_GUARD, ...this.spec.command], {
       cwd: this.spec.cwd,
       env: { ...process.env, ...this.spec.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // stdin: a pipe we never write; its closing tells the guard the runtime is gone.
+      stdio: ['pipe', 'pipe', 'pipe'],
       detached: true, // its own process group: stop() reaches grandchildren too
     });
     this.child = child;
