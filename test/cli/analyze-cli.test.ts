@@ -1,18 +1,18 @@
 /** `skein analyze` as a user runs it: istioctl-style lines, JSON, exit status, suppressions. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Diagnostic } from '../../src/config/diagnostic.js';
 import { conformancePath, conformanceSkip } from '../support/conformance.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/skein.js');
 const run = (...args: string[]) => spawnSync(process.execPath, [bin, 'analyze', ...args], { encoding: 'utf8', timeout: 20_000 });
 
-const dir = mkdtempSync(path.join(tmpdir(), 'skein-analyze-'));
+const dir = tempDir('skein-analyze-');
 const write = (name: string, text: string): string => {
   writeFileSync(path.join(dir, name), text);
   return path.join(dir, name);

@@ -1,11 +1,11 @@
 /** `skein` as a user runs it: help lists the roles; a bad bootstrap fails with file:line and field path. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from '../support/temp-dir.js';
 
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/skein.js');
 const run = (...args: string[]) =>
@@ -20,7 +20,7 @@ describe('skein CLI', () => {
   });
 
   it('rejects a bootstrap with an unknown field, naming file, line and path', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'skein-cli-'));
+    const dir = tempDir('skein-cli-');
     const file = path.join(dir, 'bad.yaml');
     writeFileSync(
       file,
@@ -37,7 +37,7 @@ describe('skein CLI', () => {
   });
 
   it('rejects a bootstrap whose listener names an unknown cluster type or filter', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'skein-cli-'));
+    const dir = tempDir('skein-cli-');
     const file = path.join(dir, 'bad.json');
     writeFileSync(
       file,

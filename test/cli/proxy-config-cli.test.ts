@@ -4,8 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +18,7 @@ import {
 } from '../support/ads-test-server.js';
 import { freePort, get, startUpstream, type Upstream } from '../support/proxy-harness.js';
 import { edsCluster, loadAssignment, rdsListener, routeTo } from '../support/xds-fixtures.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/skein.js');
 const run = promisify(execFile);
@@ -151,7 +151,7 @@ describe('skein proxy --config with --xds', () => {
     ads.set(ENDPOINT_TYPE_URL, 'e1', [loadAssignment('echo', [echo.port])]);
     ads.set(LISTENER_TYPE_URL, 'l1', [rdsListener('http', port, 'local')]);
     ads.set(ROUTE_TYPE_URL, 'r1', [routeTo('local', 'echo')]);
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'skein-xds-')), 'bootstrap.yaml');
+    const file = path.join(tempDir('skein-xds-'), 'bootstrap.yaml');
     writeFileSync(
       file,
       [

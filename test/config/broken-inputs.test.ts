@@ -1,13 +1,13 @@
 /** Broken config is reported with file, line and field path, and never accepted. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { analyze } from '../../src/config/analysis/analyze.js';
 import type { Diagnostic } from '../../src/config/diagnostic.js';
 import { loadPaths } from '../../src/config/load.js';
 import { parseConfig } from '../../src/config/parse.js';
+import { tempDir } from '../support/temp-dir.js';
 
 function errorsOf(text: string, file = 'x.yaml'): Diagnostic[] {
   const result = parseConfig(text, file);
@@ -239,7 +239,7 @@ spec:
   });
 
   it('the same resource in two files: the later file is rejected, naming both', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'skein-dup-'));
+    const dir = tempDir('skein-dup-');
     writeFileSync(path.join(dir, 'a.yaml'), REVIEWS_DR);
     writeFileSync(path.join(dir, 'b.yaml'), `${REVIEWS_DR.replace('v1\n', 'v1\n').replace('name: reviews', 'name: ratings')}---\n${REVIEWS_DR}`);
     const loaded = loadPaths([dir]);

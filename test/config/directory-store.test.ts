@@ -1,13 +1,13 @@
 /** The watched config directory: atomic per-file updates, last good config kept, recovery, removal, conflicts. */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { Diagnostic } from '../../src/config/diagnostic.js';
 import { KIND } from '../../src/config/kinds.js';
 import type { ConfigChangeBatch } from '../../src/config/store/config-store.js';
 import { DirectoryConfigStore } from '../../src/config/store/directory-store.js';
+import { tempDir } from '../support/temp-dir.js';
 
 async function waitFor(what: string, condition: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -31,7 +31,7 @@ spec:
 `;
 
 describe('DirectoryConfigStore', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'skein-store-'));
+  const dir = tempDir('skein-store-');
   const file = (name: string): string => path.join(dir, name);
   writeFileSync(file('reviews.yaml'), vs('reviews', 'v1'));
   writeFileSync(file('ratings.yml'), vs('ratings', 'v1'));

@@ -6,8 +6,7 @@
  * client sidecar's `outbound|8000||httpbin.default.svc.cluster.local` cluster counting each.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { MemoryConfigStore } from '../../src/config/store/memory-store.js';
@@ -19,6 +18,7 @@ import { loopbackSubnet } from '../support/loopback.js';
 import { applyFiles, kubeService, workload } from '../support/mesh-fixtures.js';
 import { eventually, type ProxiedResponse, startVersionServer, type VersionServer, viaProxy } from '../support/mesh-http.js';
 import { Sidecar } from '../support/sidecar.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const CLUSTER = 'outbound|8000||httpbin.default.svc.cluster.local';
 const OVERFLOW_STAT = `cluster.${CLUSTER}.upstream_rq_pending_overflow`;
@@ -49,7 +49,7 @@ describe('circuit breaking from the Istio task DestinationRule', () => {
   const ip = loopbackSubnet();
   const store = new MemoryConfigStore();
   const registry = new MemoryRegistry('Kubernetes');
-  const tmp = mkdtempSync(path.join(tmpdir(), 'skein-cb-'));
+  const tmp = tempDir('skein-cb-');
   let control: ControlPlane;
   let monitoringPort = 0;
   let httpbin: VersionServer;

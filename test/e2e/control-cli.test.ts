@@ -5,8 +5,7 @@
  * file:line and changes nothing; SIGTERM stops the control plane cleanly.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ProxySyncStatus } from '../../src/control/sync-status.js';
@@ -16,6 +15,7 @@ import { loopbackSubnet } from '../support/loopback.js';
 import { eventually, startVersionServer, type VersionServer, viaProxy } from '../support/mesh-http.js';
 import { freePort } from '../support/proxy-harness.js';
 import { Sidecar } from '../support/sidecar.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const REVIEWS = 'http://reviews:9080/reviews/0';
 const JASON = { 'end-user': 'jason' };
@@ -23,7 +23,7 @@ const JASON = { 'end-user': 'jason' };
 describe('skein control', conformanceSkip(), () => {
   const ip = loopbackSubnet();
   const bookinfo = (...parts: string[]) => conformancePath('istio/bookinfo', ...parts);
-  const tmp = mkdtempSync(path.join(tmpdir(), 'skein-control-'));
+  const tmp = tempDir('skein-control-');
   const configDir = path.join(tmp, 'config');
   const registryFile = path.join(tmp, 'registry.yaml');
   const reviewsFile = path.join(configDir, 'reviews.yaml');

@@ -13,8 +13,7 @@
  * control plane is down and reconverge when it comes back on the same port.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { MemoryConfigStore } from '../../src/config/store/memory-store.js';
@@ -27,6 +26,7 @@ import { loopbackSubnet } from '../support/loopback.js';
 import { applyFiles, kubeService, workload } from '../support/mesh-fixtures.js';
 import { eventually, SteadyLoad, startVersionServer, type VersionServer, viaProxy } from '../support/mesh-http.js';
 import { Sidecar } from '../support/sidecar.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const REVIEWS = 'http://reviews:9080/reviews/0';
 const JASON = { 'end-user': 'jason' };
@@ -42,7 +42,7 @@ describe('control plane end to end (Bookinfo reviews on loopback)', conformanceS
   let monitoringPort = 0;
   let productpage: Sidecar;
   let reviewsV2: Sidecar;
-  const tmp = mkdtempSync(path.join(tmpdir(), 'skein-e2e-'));
+  const tmp = tempDir('skein-e2e-');
 
   const startControlPlane = async (ports: { xdsPort: number; monitoringPort: number }) => {
     control = new ControlPlane({ store, registries: [registry], xds: { debounceAfterMs: 10, debounceMaxMs: 100 } });

@@ -6,8 +6,7 @@
  * VirtualService + DestinationRule split 80/20 between the subsets, and send `x-user: jason` to v2.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
@@ -18,6 +17,7 @@ import { MemoryRegistry } from '../../src/registry/memory-registry.js';
 import { TestProcess } from '../support/child-processes.js';
 import { loopbackSubnet } from '../support/loopback.js';
 import { applyFiles, kubeService, workload } from '../support/mesh-fixtures.js';
+import { tempDir } from '../support/temp-dir.js';
 import { startEchoServer } from './echo-service.js';
 
 const CLIENT_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'grpc-xds-client.js');
@@ -74,7 +74,7 @@ describe('grpc-js-xds proxyless client against the control plane', () => {
   const ip = loopbackSubnet();
   const store = new MemoryConfigStore();
   const registry = new MemoryRegistry('Kubernetes');
-  const tmp = mkdtempSync(path.join(tmpdir(), 'skein-grpc-xds-'));
+  const tmp = tempDir('skein-grpc-xds-');
   const servers: Awaited<ReturnType<typeof startEchoServer>>[] = [];
   let control: ControlPlane;
   let xdsPort = 0;

@@ -7,13 +7,13 @@
  * (fixtures/lifecycle-app.ts) that logs what it saw.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { TestProcess } from '../support/child-processes.js';
 import { MeshHarness, type MeshWorkload } from '../support/mesh-harness.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const APP = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/lifecycle-app.js');
 
@@ -28,7 +28,7 @@ interface AppEvent {
 }
 
 describe('skein up: workload lifecycle', () => {
-  const work = mkdtempSync(path.join(tmpdir(), 'skein-lifecycle-'));
+  const work = tempDir('skein-lifecycle-');
   const logOf = (workload: string) => path.join(work, `${workload}.jsonl`);
   const events = (workload: string): AppEvent[] =>
     readFileSync(logOf(workload), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as AppEvent);

@@ -4,18 +4,18 @@
  * runtime is gone and stops its process group, so nothing keeps running on the machine.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { MeshHarness, meshProcesses } from '../support/mesh-harness.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const APP = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/lifecycle-app.js');
 
 describe('skein up killed with SIGKILL', () => {
   it('takes every sidecar, gateway and app down with it', async () => {
-    const work = mkdtempSync(path.join(tmpdir(), 'skein-orphans-'));
+    const work = tempDir('skein-orphans-');
     const meshFile = path.join(work, 'mesh.yaml');
     writeFileSync(meshFile, `apiVersion: skein.dev/v1alpha1
 kind: Mesh

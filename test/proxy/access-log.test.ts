@@ -1,18 +1,18 @@
 /** Access logs make Envoy's response flags visible: default format and text formats, to a file. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parseBootstrap } from '../../src/proxy/bootstrap/load-bootstrap.js';
 import { ProxyServer } from '../../src/proxy/server.js';
 import { get, httpBootstrap, routes, startProxy, startUpstream, staticCluster } from '../support/proxy-harness.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const FILE_LOG = 'type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog';
 
 describe('access log', () => {
   it('writes one line per request with Envoy response flags', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'skein-log-'));
+    const dir = tempDir('skein-log-');
     const defaultLog = path.join(dir, 'default.log');
     const customLog = path.join(dir, 'custom.log');
     const upstream = await startUpstream('web');

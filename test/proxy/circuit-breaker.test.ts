@@ -6,8 +6,7 @@
  * upstream_rq_pending_overflow, and the circuit_breakers gauges show the limits being hit.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -22,6 +21,7 @@ import {
   stat,
   waitFor,
 } from '../support/proxy-harness.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const FILE_LOG = 'type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog';
 const HTTP_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
@@ -59,7 +59,7 @@ describe('circuit breakers', () => {
   });
 
   it("reproduces Istio's circuit-breaking task: 503 UO past the limits, each counted as pending overflow", async () => {
-    const logPath = path.join(mkdtempSync(path.join(tmpdir(), 'skein-cb-')), 'access.log');
+    const logPath = path.join(tempDir('skein-cb-'), 'access.log');
     const proxy = await startProxy(
       httpBootstrap(
         routes({ match: { prefix: '/' }, route: { cluster: 'httpbin' } }),

@@ -5,8 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +23,7 @@ import {
   startUpstream,
   staticCluster,
 } from '../support/proxy-harness.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -86,7 +86,7 @@ describe('drain', () => {
   it('drains on SIGTERM: in-flight requests complete, nothing fails, the process exits', async () => {
     const upstream = await startUpstream('web', (_req, res) => setTimeout(() => res.end('ok'), 20));
     const port = await freePort();
-    const dir = mkdtempSync(path.join(tmpdir(), 'skein-drain-'));
+    const dir = tempDir('skein-drain-');
     const file = path.join(dir, 'bootstrap.json');
     const bootstrap = JSON.parse(
       httpBootstrap(routes({ match: { prefix: '/' }, route: { cluster: 'web' } }), [

@@ -1,8 +1,7 @@
 /** The fault filter over real sockets: aborts by percentage, delays, per-route overrides, header control. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
@@ -17,6 +16,7 @@ import {
   staticCluster,
   type Upstream,
 } from '../support/proxy-harness.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const FAULT = 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault';
 const ROUTER = 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router';
@@ -63,7 +63,7 @@ describe('fault filter', () => {
   });
 
   it('aborts about the configured 50 % of requests with FI in the access log and stats', async () => {
-    const logFile = path.join(mkdtempSync(path.join(tmpdir(), 'skein-fault-')), 'access.log');
+    const logFile = path.join(tempDir('skein-fault-'), 'access.log');
     const proxy = await startProxy(
       httpBootstrap(routes({ match: { prefix: '/' }, route: { cluster: 'web' } }), [staticCluster('web', [upstream.port])], {
         ...faultChain({ abort: { http_status: 503, percentage: { numerator: 50, denominator: 'HUNDRED' } } }),

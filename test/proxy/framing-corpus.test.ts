@@ -9,9 +9,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -24,6 +23,7 @@ import {
   startProxy,
   staticCluster,
 } from '../support/proxy-harness.js';
+import { tempDir } from '../support/temp-dir.js';
 
 interface Case {
   readonly name: string;
@@ -274,8 +274,8 @@ function nginxAvailable(): boolean {
   return spawnSync('nginx', ['-v']).status === 0;
 }
 
-async function startNginx(upstreamPort: number): Promise<{ port: number; stop(): void }> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'skein-nginx-'));
+async function startNginx(upstreamPort: number): Promise<{ port: number; stop(): Promise<void> }> {
+  const dir = tempDir('skein-nginx-');
   const port = await freePort();
   writeFileSync(
     path.join(dir, 'nginx.conf'),
@@ -304,6 +304,15 @@ http {
   child.once('error', (err) => {
     spawnError = err;
   });
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', () => resolve());
+  });
+  // Resolves once nginx has exited, so its directory is no longer written to when it is removed.
+  const stop = async (): Promise<void> => {
+    child.kill('SIGTERM');
+    await exited;
+  };
   let ready = false;
   for (let i = 0; i < 50 && !spawnError; i++) {
     const ok = await rawExchange(
@@ -317,8 +326,11 @@ http {
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  if (!ready) throw new Error(`nginx did not start: ${spawnError?.message ?? 'not answering on its port'}`);
-  return { port, stop: () => child.kill('SIGTERM') };
+  if (!ready) {
+    await stop();
+    throw new Error(`nginx did not start: ${spawnError?.message ?? 'not answering on its port'}`);
+  }
+  return { port, stop };
 }
 
 function statusOf(raw: string): number {

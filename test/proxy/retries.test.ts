@@ -4,9 +4,8 @@
  * stats that show it, and mirrors that never touch the real request.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -20,6 +19,7 @@ import {
   staticCluster,
   stat,
 } from '../support/proxy-harness.js';
+import { tempDir } from '../support/temp-dir.js';
 
 interface Seen {
   readonly method: string;
@@ -114,7 +114,7 @@ describe('retries, timeouts and mirroring', () => {
     scripted = await startScripted();
     shadow = await startScripted();
     const dead = await freePort();
-    logFile = path.join(mkdtempSync(path.join(tmpdir(), 'skein-retry-')), 'access.log');
+    logFile = path.join(tempDir('skein-retry-'), 'access.log');
     const routeConfig = {
       name: 'local',
       virtual_hosts: [

@@ -10,14 +10,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { listConfigFiles } from '../../src/config/load.js';
 import { SKEIN_BIN, TestProcess } from './child-processes.js';
 import { loopbackSubnet } from './loopback.js';
 import { freePort } from './proxy-harness.js';
+import { tempDir } from './temp-dir.js';
 
 /** One row of `skein get workloads -o json`. */
 export interface MeshWorkload {
@@ -85,7 +85,7 @@ export class MeshHarness {
 
   /** Runs `skein up` on a relocated copy of the mesh file; resolves once every workload is settled and `ready` holds. */
   static async start(options: StartMeshOptions): Promise<MeshHarness> {
-    const dir = mkdtempSync(path.join(tmpdir(), 'skein-mesh-'));
+    const dir = tempDir('skein-mesh-');
     const taken = new Set<number>();
     const relocated = await relocate(options.file, dir, taken, options.edit);
     const [xdsPort, apiPort] = [await distinctFreePort(taken), await distinctFreePort(taken)];
