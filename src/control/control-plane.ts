@@ -19,10 +19,12 @@ import { DEFAULT_MESH_CONFIG } from '../model/mesh-config.js';
 import { parseProxy, type Proxy } from '../model/proxy.js';
 import { buildMeshSnapshot, configListOf, type MeshSnapshot } from '../model/snapshot.js';
 import type { ServiceEndpoint } from '../model/endpoint.js';
+import type { Service } from '../model/service.js';
 import { AggregateRegistry } from '../registry/aggregate-registry.js';
 import type { RegistryChange, ServiceKey, ServiceRegistry } from '../registry/service-discovery.js';
 import { configChangeAffects } from '../translate/dependencies.js';
 import { generate } from '../translate/generate.js';
+import { parseSubsetKey } from '../translate/names.js';
 import { CLUSTER_TYPE_URL, ENDPOINT_TYPE_URL, LISTENER_TYPE_URL, ROUTE_TYPE_URL } from '../translate/xds-resource.js';
 import { DebugServer } from './debug-server.js';
 import type { ConnectedProxy, WatchedNames, XdsGenerator, XdsResource } from './generator.js';
@@ -157,14 +159,7 @@ export class ControlPlane implements XdsGenerator {
     if (previous && change.kind === 'endpoints') {
       const hostnames = new Set(change.services.map((key) => key.hostname));
       const endpoints = new Map(previous.endpoints);
-      // A hostname's list holds every namespace's service of that name, in the registry's order (as a full rebuild makes it).
-      const lists = new Map<string, ServiceEndpoint[]>();
-      for (const service of this.registry.services()) {
-        if (!hostnames.has(service.hostname)) continue;
-        const list = lists.get(service.hostname) ?? [];
-        list.push(...this.registry.endpoints(service));
-        lists.set(service.hostname, list);
-      }
+      const lists = this.endpointsByHostname(this.registry.services().filter((s) => hostnames.has(s.hostname)));
       for (const hostname of hostnames) {
         const list = lists.get(hostname);
         if (list) endpoints.set(hostname, Object.freeze(list));
@@ -173,13 +168,19 @@ export class ControlPlane implements XdsGenerator {
       return Object.freeze({ ...previous, version, endpoints });
     }
     const services = this.registry.services();
-    const endpoints = new Map<string, ServiceEndpoint[]>();
-    for (const service of services) {
-      const list = endpoints.get(service.hostname) ?? [];
-      list.push(...this.registry.endpoints(service));
-      endpoints.set(service.hostname, list);
-    }
+    const endpoints = this.endpointsByHostname(services);
     return buildMeshSnapshot({ version, meshConfig: this.meshConfig, services, endpoints, configs: this.store.snapshot().all() });
+  }
+
+  /** Endpoints by hostname: one list holds every namespace's service of that name, in the registry's order. */
+  private endpointsByHostname(services: readonly Service[]): Map<string, ServiceEndpoint[]> {
+    const lists = new Map<string, ServiceEndpoint[]>();
+    for (const service of services) {
+      const list = lists.get(service.hostname) ?? [];
+      list.push(...this.registry.endpoints(service));
+      lists.set(service.hostname, list);
+    }
+    return lists;
   }
 }
 
@@ -188,12 +189,6 @@ export class ControlPlane implements XdsGenerator {
  * (store change), or the endpoints of some services.
  */
 type SnapshotChange = { readonly kind: 'all' } | { readonly kind: 'config' } | { readonly kind: 'endpoints'; readonly services: readonly ServiceKey[] };
-
-/** `outbound|9080|v1|reviews.default.svc.cluster.local` → `reviews.default.svc.cluster.local`. */
-function hostnameOfCluster(name: string): string {
-  const parts = name.split('|');
-  return parts.length === 4 ? parts[3]! : name;
-}
 
 /** The config kinds a batch touched: `MeshConfigs` list names, or `group/kind` for kinds translation does not read. */
 function changedKinds(batch: ConfigChangeBatch): Set<string> {
@@ -212,7 +207,7 @@ function affectedClusters(updates: ReadonlySet<string>): (clusterName: string) =
   const known = answers;
   return (name) => {
     let answer = known.get(name);
-    if (answer === undefined) known.set(name, (answer = updates.has(name) || updates.has(hostnameOfCluster(name))));
+    if (answer === undefined) known.set(name, (answer = updates.has(name) || updates.has(parseSubsetKey(name)?.hostname ?? name)));
     return answer;
   };
 }

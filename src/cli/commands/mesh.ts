@@ -69,33 +69,25 @@ async function run(action: () => Promise<number>): Promise<void> {
   }
 }
 
-export const applyCommand: SkeinCommand = {
-  name: 'apply',
-  kind: 'operator',
-  summary: 'validate Istio / Gateway API config and apply it to the running mesh',
-  register(program) {
-    program
-      .command(this.name)
-      .description(this.summary)
-      .requiredOption('-f, --filename <paths...>', 'files or directories (- for stdin)')
-      .option('--api <host:port>', 'the mesh API (default: the mesh `skein up` started)')
-      .action((options: ApiOption & { filename: string[] }) => run(() => sendConfig('apply', options.filename, options)));
-  },
-};
+/** `skein apply` and `skein delete`: the same flags, sending the files to one of two endpoints. */
+function configCommand(mode: 'apply' | 'delete', summary: string): SkeinCommand {
+  return {
+    name: mode,
+    kind: 'operator',
+    summary,
+    register(program) {
+      program
+        .command(this.name)
+        .description(this.summary)
+        .requiredOption('-f, --filename <paths...>', 'files or directories (- for stdin)')
+        .option('--api <host:port>', 'the mesh API (default: the mesh `skein up` started)')
+        .action((options: ApiOption & { filename: string[] }) => run(() => sendConfig(mode, options.filename, options)));
+    },
+  };
+}
 
-export const deleteCommand: SkeinCommand = {
-  name: 'delete',
-  kind: 'operator',
-  summary: 'remove the config these files define from the running mesh',
-  register(program) {
-    program
-      .command(this.name)
-      .description(this.summary)
-      .requiredOption('-f, --filename <paths...>', 'files or directories (- for stdin)')
-      .option('--api <host:port>', 'the mesh API (default: the mesh `skein up` started)')
-      .action((options: ApiOption & { filename: string[] }) => run(() => sendConfig('delete', options.filename, options)));
-  },
-};
+export const applyCommand = configCommand('apply', 'validate Istio / Gateway API config and apply it to the running mesh');
+export const deleteCommand = configCommand('delete', 'remove the config these files define from the running mesh');
 
 export const getCommand: SkeinCommand = {
   name: 'get',

@@ -72,25 +72,20 @@ async function runUp(options: UpOptions): Promise<number> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     process.on('SIGHUP', onSignal);
-    try {
-      void runner.up().then(
-        () => {
-          mountMeshApi(runner, () => void stop().then(resolve));
-          writeMeshState({ name: spec.name, pid: process.pid, api: `127.0.0.1:${runner.monitoringPort}`, file: spec.file });
-          printReady(runner);
-        },
-        (err: Error) => {
-          process.stderr.write(`skein up: ${err.message}\n`);
-          void stop().then(() => {
-            process.exitCode = 1;
-            resolve();
-          });
-        },
-      );
-    } catch (err) {
-      process.stderr.write(`skein up: ${(err as Error).message}\n`);
-      resolve();
-    }
+    void runner.up().then(
+      () => {
+        mountMeshApi(runner, () => void stop().then(resolve));
+        writeMeshState({ name: spec.name, pid: process.pid, api: `127.0.0.1:${runner.monitoringPort}`, file: spec.file });
+        printReady(runner);
+      },
+      (err: Error) => {
+        process.stderr.write(`skein up: ${err.message}\n`);
+        void stop().then(() => {
+          process.exitCode = 1;
+          resolve();
+        });
+      },
+    );
   });
   process.on('exit', () => runner.kill());
   await done;
